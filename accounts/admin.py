@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts.models import Authenticator, EmailAddress, User, UserSession
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "is_active", "is_staff", "date_joined", "last_login")
+    search_fields = ("username", "email")
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(admin.ModelAdmin):
+    list_display = ("email", "user", "verified", "primary")
+    list_filter = ("verified", "primary")
+    search_fields = ("email", "user__username")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    exclude = ("data",)
+    readonly_fields = ("user", "type", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    list_display = ("user", "ip", "created_at", "last_seen_at")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "session_key", "created_at", "last_seen_at", "ip", "user_agent")
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,117 @@
+"""Signup and login forms: validation only; the flows do the work."""
+
+from django import forms
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db.models.functions import Lower
+
+from accounts import ratelimit
+from accounts.forms.fields import NewPasswordField, PasswordField
+from accounts.models import EmailAddress, User
+from accounts.users import find_user_by_login, normalize_login
+
+
+class RateLimited(forms.ValidationError):
+    """Raised by a form when a budget is used up; the view answers 429."""
+
+
+class SignupForm(forms.Form):
+    error_messages = {
+        "username_taken": "A user with that username already exists.",
+        "email_taken": "A user is already registered with this email address.",
+        "password_mismatch": "The two password fields didn't match.",
+    }
+
+    username = forms.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @/./+/-/_ only.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = NewPasswordField(label="Password")
+    password2 = NewPasswordField(label="Password (again)")
+
+    def clean_username(self):
+        username = User.normalize_username(self.cleaned_data["username"])
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(
+                self.error_messages["username_taken"], code="username_taken"
+            )
+        return username
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        taken = (
+            EmailAddress.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower=email.lower(), verified=True)
+            .exists()
+        )
+        if taken:
+            raise forms.ValidationError(self.error_messages["email_taken"], code="email_taken")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error(
+                "password2",
+                forms.ValidationError(
+                    self.error_messages["password_mismatch"], code="password_mismatch"
+                ),
+            )
+        elif password1:
+            candidate = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class LoginForm(forms.Form):
+    """Username-or-email login. One generic error for every failure (no enumeration)."""
+
+    error_messages = {
+        "invalid_login": "The username/email and password you entered do not match.",
+        "too_many_attempts": "Too many failed login attempts. Try again later.",
+    }
+
+    login = forms.CharField(
+        label="Username or email",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = PasswordField()
+    remember = forms.BooleanField(label="Remember me", required=False)
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        self.user = None
+        self.inactive_user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        login, password = cleaned.get("login"), cleaned.get("password")
+        if self.errors or not login or not password:
+            return cleaned
+        login = normalize_login(login)
+        cleaned["login"] = login
+        account = find_user_by_login(login)
+        account_key = f"user:{account.pk}" if account else f"login:{login.lower()}"
+        if ratelimit.is_limited(self.request, "login_failed", key=account_key):
+            raise RateLimited(self.error_messages["too_many_attempts"], code="too_many_attempts")
+        user = authenticate(self.request, username=login, password=password)
+        if user is None:
+            if account is not None and not account.is_active and account.check_password(password):
+                self.inactive_user = account
+                return cleaned
+            ratelimit.consume(self.request, "login_failed", key=account_key)
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        ratelimit.clear(self.request, "login_failed", key=account_key)
+        self.user = user
+        return cleaned

@@ -1,0 +1,56 @@
+"""Records of a user's logged-in sessions, and ending them without scanning the store."""
+
+import time
+from importlib import import_module
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.httpkit import get_client_ip, get_user_agent
+from accounts.models import UserSession
+
+SESSION_STARTED_KEY = "account_session_started_at"
+SESSION_SEEN_KEY = "account_session_seen_at"
+
+
+def _store(session_key=None):
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+
+def record_session(request, user):
+    """Write the record of ``request``'s (just rotated) session for ``user``."""
+    if not request.session.session_key:
+        request.session.save()
+    request.session[SESSION_STARTED_KEY] = request.session[SESSION_SEEN_KEY] = time.time()
+    now = timezone.now()
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "created_at": now,
+            "last_seen_at": now,
+            "ip": get_client_ip(request),
+            "user_agent": get_user_agent(request),
+        },
+    )
+
+
+def forget_session(session_key):
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+def end_sessions(user, *, keep_session_key=None):
+    """End every session of ``user`` except ``keep_session_key``; return how many ended.
+
+    Uses the per-user records, so the work is proportional to this user's sessions only.
+    """
+    records = UserSession.objects.filter(user=user)
+    if keep_session_key:
+        records = records.exclude(session_key=keep_session_key)
+    keys = list(records.values_list("session_key", flat=True))
+    for key in keys:
+        _store(key).delete(key)
+    if keys:
+        UserSession.objects.filter(session_key__in=keys).delete()
+    return len(keys)

@@ -1,0 +1,111 @@
+"""Signup, login, logout and the pages around them."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView, TemplateView
+
+from accounts import ratelimit
+from accounts.flows.login import complete_password_step
+from accounts.flows.logout import logout_user
+from accounts.flows.signup import complete_signup
+from accounts.forms.auth import LoginForm, RateLimited, SignupForm
+from accounts.httpkit import get_next_url
+
+sensitive = method_decorator(
+    [sensitive_post_parameters("password", "password1", "password2"), csrf_protect, never_cache],
+    name="dispatch",
+)
+
+
+def too_many_requests(request, template_name="429.html", context=None):
+    return render(request, template_name, context or {}, status=429)
+
+
+@sensitive
+class SignupView(FormView):
+    template_name = "account/signup.html"
+    form_class = SignupForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(get_next_url(request, settings.LOGIN_REDIRECT_URL))
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not ratelimit.consume(request, "signup"):
+            return too_many_requests(request)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        return complete_signup(
+            self.request,
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            redirect_url=get_next_url(self.request, settings.LOGIN_REDIRECT_URL),
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=get_next_url(self.request), **kwargs)
+
+
+@sensitive
+class LoginView(FormView):
+    template_name = "account/login.html"
+    form_class = LoginForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def post(self, request, *args, **kwargs):
+        if not ratelimit.consume(request, "login"):
+            return too_many_requests(request)
+        form = self.get_form()
+        try:
+            valid = form.is_valid()
+        except RateLimited as error:
+            form.add_error(None, error)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        if form.inactive_user is not None:
+            return redirect("account_inactive")
+        return self.form_valid(form) if valid else self.form_invalid(form)
+
+    def form_valid(self, form):
+        return complete_password_step(
+            self.request,
+            user=form.user,
+            login=form.cleaned_data["login"],
+            redirect_url=get_next_url(self.request, settings.LOGIN_REDIRECT_URL),
+            remember=bool(form.cleaned_data.get("remember")),
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=get_next_url(self.request), **kwargs)
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class LogoutView(TemplateView):
+    template_name = "account/logout.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        target = get_next_url(request, settings.LOGOUT_REDIRECT_URL)
+        if request.user.is_authenticated:
+            logout_user(request)
+        return redirect(target)
+
+
+signup = login_not_required(SignupView.as_view())
+login = login_not_required(LoginView.as_view())
+logout = LogoutView.as_view()
+inactive = TemplateView.as_view(template_name="account/account_inactive.html")
+email_verification_sent = TemplateView.as_view(template_name="account/verification_sent.html")

@@ -1,0 +1,1 @@
+"""Audit logs written from the account signals (LoginLog, SecurityLog, MFALog, UserProfile)."""

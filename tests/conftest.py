@@ -1,0 +1,70 @@
+"""Fixtures shared by the whole suite."""
+
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory(username="alice", email="alice@example.com")
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="bob", email="bob@example.com")
+
+
+def login_client(client, user, password=DEFAULT_PASSWORD):
+    """Log ``client`` in through the real login form (so the flow and records run)."""
+    response = client.post("/accounts/login/", {"login": user.username, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    return client
+
+
+@pytest.fixture
+def auth_client(client, user, password):
+    return login_client(client, user, password)
+
+
+@pytest.fixture
+def make_client():
+    """A factory of independent browsers (separate cookie jars)."""
+
+    def _make(**defaults):
+        return Client(**defaults)
+
+    return _make
+
+
+@pytest.fixture
+def signal_catcher():
+    """``catch(signal)`` connects a Mock receiver for the test and returns it."""
+    connected = []
+
+    def catch(signal):
+        receiver = mock.Mock()
+        signal.connect(receiver, weak=False, dispatch_uid=f"test-catcher-{id(receiver)}")
+        connected.append((signal, receiver))
+        return receiver
+
+    yield catch
+    for signal, receiver in connected:
+        signal.disconnect(receiver, dispatch_uid=f"test-catcher-{id(receiver)}")
