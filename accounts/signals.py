@@ -84,3 +84,21 @@ authenticator_reset = Signal()
 authenticator_used = Signal()
 # kwargs also: reauthentication.
 authentication_failed = Signal()
+
+# --- Project signals beyond allauth's (security events the activity app records) ----------
+
+# sender=user.__class__; kwargs: request, user, actor, count, scope. Sessions of ``user`` were
+# ended by ``actor`` (the user, or staff in the admin); scope is "one", "others" or "all".
+sessions_ended = Signal()
+
+# sender=user.__class__; kwargs: request, user. A login completed from a browser and network
+# never seen for this user before (the user was mailed a notice).
+new_device_login = Signal()
+
+# sender=None; kwargs: request, action, user (the resolved account or None). A rate limit or
+# lockout refused a request.
+rate_limited = Signal()
+
+# sender=user.__class__ or None; kwargs: request, user, reason, details (dict). Something that
+# looks like an attack, e.g. a WebAuthn sign count that did not increase (a cloned key).
+suspicious_activity = Signal()
