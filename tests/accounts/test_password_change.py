@@ -133,7 +133,10 @@ def test_change_mails_a_notice_without_secrets(client, user, mailoutbox):
         ({"password1": "password123", "password2": "password123"}, "password1"),
         ({"password1": "x" * 10_000, "password2": "x" * 10_000}, "password1"),
         ({"oldpassword": "x" * 10_000, "password1": NEW_PASSWORD}, "oldpassword"),
-        ({"password1": "nul\x00byte passphrase", "password2": "nul\x00byte passphrase"}, "password1"),
+        (
+            {"password1": "nul\x00byte passphrase", "password2": "nul\x00byte passphrase"},
+            "password1",
+        ),
         ({"oldpassword": "nul\x00byte"}, "oldpassword"),
     ],
 )
@@ -249,9 +252,11 @@ def test_ending_other_sessions_queries_do_not_grow_with_the_store(
     login_client(make_client(), user)
     make_unrelated_sessions(unrelated)
 
-    with CaptureQueriesContext(connection) as captured:
-        with django_assert_num_queries(2 + 2 * store_queries_per_session()):
-            ended = end_sessions(user, keep_session_key=a.session.session_key)
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_assert_num_queries(2 + 2 * store_queries_per_session()),
+    ):
+        ended = end_sessions(user, keep_session_key=a.session.session_key)
 
     assert ended == 2
     assert UserSession.objects.exclude(user=user).count() == unrelated
@@ -278,4 +283,3 @@ def test_a_change_costs_the_same_queries_with_1_or_200_unrelated_sessions(make_c
         a.post("/accounts/logout/")  # alice is back to no session before the next round
     assert UserSession.objects.exclude(user=user).count() == 200
     assert counts[0] == counts[1]
-
