@@ -61,8 +61,7 @@ class ChangePasswordForm(NewPasswordMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if "oldpassword" in cleaned:
-            self.clean_new_password(cleaned, self.user)
+        self.clean_new_password(cleaned, self.user)
         return cleaned
 
 
