@@ -4,6 +4,7 @@ import time
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.utils import timezone
 
 from accounts.httpkit import get_client_ip, get_user_agent
@@ -33,6 +34,30 @@ def record_session(request, user):
             "user_agent": get_user_agent(request),
         },
     )
+
+
+def rotate_session(request, user):
+    """Keep ``request``'s session logged in as ``user`` under a new key after a password change.
+
+    ``update_session_auth_hash`` stores the new auth hash and cycles the key (the old key stops
+    working); the session's record moves to the new key so ``end_sessions`` and the sessions
+    page still see it. A session without a record (e.g. ``force_login``) gets one.
+    """
+    old_key = request.session.session_key
+    update_session_auth_hash(request, user)
+    new_key = request.session.session_key
+    if old_key and UserSession.objects.filter(session_key=old_key).update(session_key=new_key):
+        return new_key
+    UserSession.objects.update_or_create(
+        session_key=new_key,
+        defaults={
+            "user": user,
+            "last_seen_at": timezone.now(),
+            "ip": get_client_ip(request),
+            "user_agent": get_user_agent(request),
+        },
+    )
+    return new_key
 
 
 def forget_session(session_key):

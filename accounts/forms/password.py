@@ -1,0 +1,131 @@
+"""Password forms: change, set, reset request and reset from key. Validation only."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.functional import lazy
+
+from accounts import ratelimit
+from accounts.forms.fields import NewPasswordField, PasswordField
+
+_password_help_text = lazy(password_validation.password_validators_help_text_html, str)()
+
+
+class NewPasswordMixin:
+    """``password1`` / ``password2``: equal, and accepted by Django's validators for the user.
+
+    The fields are bounded (4096 characters) and refuse NUL bytes, so absurd input is a form
+    error before anything reaches the hasher.
+    """
+
+    new_password_messages = {"password_mismatch": "The two password fields didn't match."}
+
+    def clean_new_password(self, cleaned, user):
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if not password1 or not password2:
+            return
+        if password1 != password2:
+            self.add_error(
+                "password2",
+                forms.ValidationError(
+                    self.new_password_messages["password_mismatch"], code="password_mismatch"
+                ),
+            )
+            return
+        try:
+            password_validation.validate_password(password1, user)
+        except forms.ValidationError as error:
+            self.add_error("password1", error)
+
+
+class ChangePasswordForm(NewPasswordMixin, forms.Form):
+    """The current password, then the new one twice."""
+
+    error_messages = {"incorrect_password": "Please type your current password."}
+
+    oldpassword = PasswordField(label="Current password")
+    password1 = NewPasswordField(label="New password", help_text=_password_help_text)
+    password2 = NewPasswordField(label="New password (again)")
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["oldpassword"].widget.attrs["autofocus"] = True
+
+    def clean_oldpassword(self):
+        oldpassword = self.cleaned_data["oldpassword"]
+        if not self.user.check_password(oldpassword):
+            raise forms.ValidationError(
+                self.error_messages["incorrect_password"], code="incorrect_password"
+            )
+        return oldpassword
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_new_password(cleaned, self.user)
+        return cleaned
+
+
+class SetPasswordForm(NewPasswordMixin, forms.Form):
+    """A first password for a user who has none (no current password to ask for)."""
+
+    password1 = NewPasswordField(label="Password", help_text=_password_help_text)
+    password2 = NewPasswordField(label="Password (again)")
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_new_password(cleaned, self.user)
+        return cleaned
+
+
+class ResetPasswordForm(forms.Form):
+    """The address to mail a reset link to. Counts a request per IP and per typed address.
+
+    The budget is keyed by the address as typed (lowercased), known or not, so hitting it
+    tells nothing about whether an account uses it.
+    """
+
+    error_messages = {
+        "too_many_requests": "Too many password reset requests. Please try again later.",
+    }
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        self.rate_limited_email = None
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if not ratelimit.consume(self.request, "reset_password", key=email.lower()):
+            self.rate_limited_email = email
+            raise forms.ValidationError(
+                self.error_messages["too_many_requests"], code="too_many_requests"
+            )
+        return email
+
+
+class ResetPasswordKeyForm(NewPasswordMixin, forms.Form):
+    """The new password for the user the (already checked) reset key belongs to."""
+
+    password1 = NewPasswordField(label="New password", help_text=_password_help_text)
+    password2 = NewPasswordField(label="New password (again)")
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_new_password(cleaned, self.user)
+        return cleaned
