@@ -10,11 +10,12 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from accounts.devices import describe_user_agent, request_fingerprint
 from accounts.httpkit import get_client_ip
@@ -44,17 +45,25 @@ def _timed_out(data, now):
     return bool(absolute and started is not None and now - started > absolute)
 
 
+def _hash_matches(data, user):
+    """Django's own check: a password change since login voids the session."""
+    stored = data.get(HASH_SESSION_KEY) or ""
+    current = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(stored, value) for value in current)
+
+
 def session_is_alive(record):
     """Is the session behind ``record`` still usable by its user?
 
     Loading from the store honours the store's expiry (database) or TTL (cache); a session
-    that was flushed, expired, timed out or now belongs to someone else does not count.
+    that was flushed, expired, timed out, voided by a password change or now belongs to
+    someone else does not count.
     """
     store = _store(record.session_key)
     data = store.load()
     if not data or store.session_key is None:
         return False
-    if str(data.get(SESSION_KEY)) != str(record.user_id):
+    if str(data.get(SESSION_KEY)) != str(record.user_id) or not _hash_matches(data, record.user):
         return False
     return not _timed_out(data, timezone.now().timestamp())
 
@@ -76,18 +85,22 @@ def _surely_ended():
 
 
 def list_active_sessions(request):
-    """The user's live sessions, the current one first, each with ``device`` and ``is_current``.
+    """The user's live sessions, the current one first, with ``device``, ``is_current`` and
+    ``seen_just_now``.
 
     Records whose session has ended (expired, timed out, flushed) are pruned on the way, so
     the list only ever shows sessions that could still make a request.
     """
     current_key = request.session.session_key
+    a_minute_ago = timezone.now() - timedelta(minutes=1)
     records = UserSession.objects.filter(user=request.user).order_by("-last_seen_at", "-pk")
     active, ended = [], []
     for record in records:
+        record.user = request.user
         record.is_current = record.session_key == current_key
         if record.is_current or session_is_alive(record):
             record.device = describe_user_agent(record.user_agent)
+            record.seen_just_now = record.last_seen_at > a_minute_ago
             active.append(record)
         else:
             ended.append(record.pk)
@@ -104,7 +117,8 @@ def prune_session_records(*, chunk_size=500):
     """
     pruned, _ = UserSession.objects.filter(_surely_ended()).delete()
     ended = []
-    for record in UserSession.objects.order_by("pk").iterator(chunk_size=chunk_size):
+    records = UserSession.objects.select_related("user").order_by("pk")
+    for record in records.iterator(chunk_size=chunk_size):
         if not session_is_alive(record):
             ended.append(record.pk)
     for start in range(0, len(ended), chunk_size):

@@ -83,7 +83,7 @@ def record_of(client):
 
 
 def test_list_shows_three_sessions_and_marks_this_device(browsers):
-    a, b, c = browsers
+    a, b, _c = browsers
     response = a.get("/accounts/sessions/")
     assert response.status_code == 200
     found = rows(response)
@@ -199,7 +199,7 @@ def test_ending_sessions_needs_recent_authentication(browsers, clock, password, 
 
 
 def test_other_users_session_id_is_refused(browsers, make_client, other_user, signal_catcher):
-    a, b, _ = browsers
+    a, _b, _ = browsers
     bob = login_client(make_client(), other_user)
     ended = signal_catcher(signals.sessions_ended)
     response = a.post("/accounts/sessions/", {"session": record_of(bob).pk})
@@ -241,12 +241,12 @@ def test_ending_needs_csrf(browsers, user, make_client):
     strict = make_client(enforce_csrf_checks=True)
     strict.force_login(user)
     assert strict.post("/accounts/sessions/").status_code == 403
-    a, b, c = browsers
+    _a, b, c = browsers
     assert is_signed_in(b) and is_signed_in(c)
 
 
 def test_logged_out_session_disappears(browsers):
-    a, b, c = browsers
+    a, b, _c = browsers
     b.post("/accounts/logout/")
     found = rows(a.get("/accounts/sessions/"))
     assert len(found) == 2
@@ -264,7 +264,7 @@ def expire_in_store(session_key, engine):
 
 
 def test_expired_session_disappears_and_its_record_is_pruned(browsers, session_engine):
-    a, b, c = browsers
+    a, _b, c = browsers
     c_key = c.session.session_key
     expire_in_store(c_key, session_engine)
     found = rows(a.get("/accounts/sessions/"))
@@ -275,13 +275,23 @@ def test_expired_session_disappears_and_its_record_is_pruned(browsers, session_e
 
 def test_idle_timed_out_sessions_disappear(browsers, clock, settings):
     settings.ACCOUNT_SESSION_IDLE_TIMEOUT = 600
-    a, b, c = browsers
+    a, _b, _c = browsers
     clock.shift(timedelta(seconds=400))
     a.get("/")  # A stays active; B and C do nothing
     clock.shift(timedelta(seconds=300))
     found = rows(a.get("/accounts/sessions/"))
     assert len(found) == 1
     assert UserSession.objects.count() == 1
+
+
+def test_sessions_voided_by_a_password_change_disappear(browsers, user, make_client):
+    """Django voids sessions whose password hash is stale; the list agrees."""
+    user.set_password("a brand new passphrase")
+    user.save()
+    fresh = login_client(make_client(), user, "a brand new passphrase")
+    found = rows(fresh.get("/accounts/sessions/"))
+    assert len(found) == 1
+    assert UserSession.objects.filter(user=user).count() == 1
 
 
 def test_session_record_of_a_reused_key_for_another_user_is_not_listed(browsers, other_user):

@@ -48,7 +48,9 @@ def alice_browsers(make_client, user):
     return [login_client(make_client(REMOTE_ADDR=f"203.0.113.{n}"), user) for n in (1, 2)]
 
 
-def test_end_all_sessions_action(staff, alice_browsers, user, other_user, make_client, signal_catcher):
+def test_end_all_sessions_action(
+    staff, alice_browsers, user, other_user, make_client, signal_catcher
+):
     member, admin = staff
     bob = login_client(make_client(), other_user)
     ended = signal_catcher(signals.sessions_ended)
