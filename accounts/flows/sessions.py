@@ -27,6 +27,7 @@ from accounts.user_sessions import SESSION_SEEN_KEY, SESSION_STARTED_KEY, end_se
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_KNOWN_DEVICES = 50
+RECORD_GRACE = timedelta(minutes=1)
 
 
 def _store(session_key):
@@ -57,8 +58,11 @@ def session_is_alive(record):
 
     Loading from the store honours the store's expiry (database) or TTL (cache); a session
     that was flushed, expired, timed out, voided by a password change or now belongs to
-    someone else does not count.
+    someone else does not count. A record younger than a minute is taken as alive: the login
+    writes it before the session data is saved at the end of that request.
     """
+    if record.created_at > timezone.now() - RECORD_GRACE:
+        return True
     store = _store(record.session_key)
     data = store.load()
     if not data or store.session_key is None:

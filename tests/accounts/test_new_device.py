@@ -6,10 +6,12 @@ a notice (time, device, IP, links to the sessions page and to change the passwor
 completes a signup, nor the first login of a user with no history yet.
 """
 
+from datetime import UTC, datetime
 from smtplib import SMTPException
 from unittest import mock
 
 import pytest
+import time_machine
 
 from accounts import signals
 from accounts.devices import describe_user_agent, device_fingerprint, ip_network
@@ -55,7 +57,8 @@ def known_user(make_client, user):
 
 def test_new_browser_gets_a_notice(known_user, make_client, mailoutbox, signal_catcher):
     noticed = signal_catcher(signals.new_device_login)
-    sign_in(make_client, known_user, ua=CHROME_LINUX, ip="198.51.100.7")
+    with time_machine.travel(datetime(2031, 3, 1, 9, 5, tzinfo=UTC), tick=False):
+        sign_in(make_client, known_user, ua=CHROME_LINUX, ip="198.51.100.7")
 
     noticed.assert_called_once_with(
         signal=signals.new_device_login, sender=User, request=mock.ANY, user=known_user
@@ -66,12 +69,13 @@ def test_new_browser_gets_a_notice(known_user, make_client, mailoutbox, signal_c
     assert "198.51.100.7" in mail.body
     assert "http://testserver/accounts/sessions/" in mail.body
     assert "http://testserver/accounts/password/change/" in mail.body
-    assert "Time:" in mail.body and "UTC" in mail.body
+    assert "1 March 2031, 09:05 UTC" in mail.body
     html, mimetype = mail.alternatives[0]
     assert mimetype == "text/html"
     assert 'href="http://testserver/accounts/sessions/"' in html
     assert 'href="http://testserver/accounts/password/change/"' in html
-    assert "Chrome on Linux" in html
+    assert "Chrome on Linux" in html and "198.51.100.7" in html
+    assert "1 March 2031, 09:05 UTC" in html
     assert "correct horse" not in mail.body + html
     assert KnownDevice.objects.filter(user=known_user).count() == 2
 
