@@ -149,10 +149,15 @@ def end_session(request, *, record, actor=None):
 
 @transaction.atomic
 def end_other_sessions(request):
-    """End every session of the user except the one making this request."""
+    """End every session of the user except the one making this request.
+
+    ``sessions_ended`` goes out only when something ended (as in the password flows); staff
+    actions below are announced even when they found nothing, to show who acted.
+    """
     user = request.user
     count = end_sessions(user, keep_session_key=request.session.session_key)
-    _announce(request, user=user, actor=user, count=count, scope="others")
+    if count:
+        _announce(request, user=user, actor=user, count=count, scope="others")
     return count
 
 

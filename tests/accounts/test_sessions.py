@@ -175,6 +175,15 @@ def test_end_other_sessions_leaves_only_this_one(browsers, user, signal_catcher)
     assert "You are not signed in anywhere else." in page.content.decode()
 
 
+def test_end_others_when_there_are_none_sends_nothing(make_client, user, signal_catcher):
+    only = login_client(make_client(), user)
+    ended = signal_catcher(signals.sessions_ended)
+    assert only.post("/accounts/sessions/").status_code == 302
+    assert "Signed out of 0 other sessions." in only.get("/accounts/sessions/").content.decode()
+    assert is_signed_in(only)
+    ended.assert_not_called()
+
+
 def test_ending_sessions_needs_recent_authentication(browsers, clock, password, signal_catcher):
     a, b, c = browsers
     ended = signal_catcher(signals.sessions_ended)
