@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.flows.sessions import end_all_sessions_by_staff, end_session
 from accounts.models import Authenticator, EmailAddress, User, UserSession
 
 
@@ -8,6 +9,13 @@ from accounts.models import Authenticator, EmailAddress, User, UserSession
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "is_active", "is_staff", "date_joined", "last_login")
     search_fields = ("username", "email")
+    actions = ["end_all_sessions"]
+
+    @admin.action(description="End all sessions", permissions=["change"])
+    def end_all_sessions(self, request, queryset):
+        """Sign the selected users out everywhere, now (logged with the staff member as actor)."""
+        count = sum(end_all_sessions_by_staff(request, user=user) for user in queryset)
+        self.message_user(request, f"Ended {count} session(s) of {len(queryset)} user(s).")
 
 
 @admin.register(EmailAddress)
@@ -41,3 +49,11 @@ class UserSessionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        """Deleting a record ends its session in the store too, not only the row."""
+        end_session(request, record=obj)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset.select_related("user"):
+            end_session(request, record=record)

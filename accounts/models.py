@@ -135,3 +135,27 @@ class UserSession(models.Model):
 
     def __str__(self):
         return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class KnownDevice(models.Model):
+    """A browser + network a user has signed in from (see ``accounts.devices``).
+
+    Kept apart from ``UserSession`` (deleted at logout) so a later login from the same place
+    is recognised and no "new sign-in" notice is sent. Only a keyed hash is stored; the list
+    is capped per user (``ACCOUNT_MAX_KNOWN_DEVICES``), the least recently seen go first.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_devices")
+    fingerprint = models.CharField(max_length=64)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "fingerprint"], name="accounts_knowndevice_user_fingerprint"
+            ),
+        ]
+
+    def __str__(self):
+        return f"device of {self.user_id} since {self.first_seen_at:%Y-%m-%d}"

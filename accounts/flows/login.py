@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from accounts.flows.email_verification import send_verification_email
+from accounts.flows.sessions import after_login
 from accounts.models import Authenticator, User
 from accounts.signals import authentication_step_completed, user_logged_in
 from accounts.user_sessions import record_session
@@ -113,4 +114,5 @@ def perform_login(request, *, user, redirect_url, remember=None):
     record_session(request, user)
     response = HttpResponseRedirect(redirect_url or settings.LOGIN_REDIRECT_URL)
     user_logged_in.send(sender=user.__class__, request=request, response=response, user=user)
+    after_login(request, user=user)
     return response
