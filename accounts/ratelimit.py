@@ -69,7 +69,7 @@ def _default_spec(action):
 
 def get_rates(action):
     configured = getattr(settings, "ACCOUNT_RATE_LIMITS", {}) or {}
-    spec = configured[action] if action in configured else _default_spec(action)
+    spec = configured.get(action, _default_spec(action))
     return parse_rates(spec) if spec else []
 
 

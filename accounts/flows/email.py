@@ -15,7 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from accounts import mail, ratelimit
-from accounts.flows.email_verification import send_verification_email
+from accounts.flows.email_verification import (
+    reserve_verification_mail,
+    send_verification_email,
+)
 from accounts.forms.auth import RateLimited
 from accounts.models import EmailAddress, User
 from accounts.signals import (
@@ -74,7 +77,7 @@ def _send_verification(request, email_address):
     page does not reveal that the address is someone else's.
     """
     if verified_elsewhere(email_address):
-        return ratelimit.consume(request, "confirm_email", key=email_address.email.lower())
+        return reserve_verification_mail(request, email_address.email)
     return send_verification_email(request, email_address=email_address, signup=False)
 
 
