@@ -1,16 +1,19 @@
 """The email-addresses page over HTTP: add, remove, make primary, resend, with their signals."""
 
+import threading
 import time
 from unittest import mock
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import HttpRequest
 from django.test import override_settings
 
 from accounts import signals
 from accounts.models import EmailAddress, EmailConfirmation, User
+from tests.conftest import login_client
 from tests.factories import DEFAULT_PASSWORD, EmailAddressFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -254,11 +257,14 @@ def test_address_verified_by_another_account_looks_the_same(
 def test_add_is_rate_limited(auth_client, user, signal_catcher, mailoutbox):
     limited = signal_catcher(signals.rate_limited)
     add_check = signal_catcher(signals._add_email)
-    assert act(auth_client, "action_add", "one@example.org").status_code == 302
-    add_check.reset_mock()
-    mailoutbox.clear()
+    inside_a_window = (int(time.time()) // 60 + 1) * 60 + 10  # both requests in one window
+    with time_machine.travel(inside_a_window, tick=False):
+        auth_client.post(REAUTH, {"password": DEFAULT_PASSWORD})  # still "recent" there
+        assert act(auth_client, "action_add", "one@example.org").status_code == 302
+        add_check.reset_mock()
+        mailoutbox.clear()
 
-    response = act(auth_client, "action_add", "two@example.org")
+        response = act(auth_client, "action_add", "two@example.org")
 
     assert response.status_code == 429
     assert "too often" in response.content.decode()
@@ -412,6 +418,46 @@ def test_first_primary_is_not_a_change(client, catch_all, mailoutbox):
     assert user.email == "dora@example.org"
     catch_all["email_changed"].assert_not_called()
     assert mailoutbox == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_make_primary_leaves_exactly_one_primary(make_client, signal_catcher):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locks between real concurrent transactions)")
+    changed = signal_catcher(signals.email_changed)
+    user = UserFactory(username="gina")
+    for name in ("one", "two"):
+        add_address(user, f"{name}@example.org", verified=True)
+    clients = [login_client(make_client(), user) for _ in range(2)]
+    barrier = threading.Barrier(2, timeout=10)
+    statuses, errors = [], []
+
+    def make_primary(client, email):
+        try:
+            barrier.wait()
+            statuses.append(act(client, "action_primary", email).status_code)
+        except Exception as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=make_primary, args=(c, e))
+        for c, e in zip(clients, ["one@example.org", "two@example.org"], strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    assert statuses == [302, 302]
+    primaries = list(EmailAddress.objects.filter(user=user, primary=True))
+    assert len(primaries) == 1
+    user.refresh_from_db()
+    assert user.email == primaries[0].email
+    assert changed.call_count == 2  # each swap replaced the primary it found
 
 
 # --- Resend ----------------------------------------------------------------------------------

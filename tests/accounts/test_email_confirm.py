@@ -430,3 +430,12 @@ def test_cooldown_is_per_address_not_per_user(auth_client, user, mailoutbox):
         )
         assert response.status_code == 302
     assert len(mailoutbox) == 2
+
+
+def test_a_confirmation_keeps_the_key_that_was_mailed(address):
+    """Receivers of email_confirmation_sent read the same key the mail carried."""
+    confirmation = EmailConfirmation(address)
+    key = confirmation.key
+    with time_machine.travel(time.time() + 5, tick=False):
+        assert confirmation.key == key
+        assert EmailConfirmation(address).key != key  # a new confirmation, a new key
