@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.flows.email import Verification, verify_address
 from accounts.flows.sessions import end_all_sessions_by_staff, end_session
 from accounts.models import Authenticator, EmailAddress, User, UserSession
 
@@ -25,6 +26,21 @@ class EmailAddressAdmin(admin.ModelAdmin):
     search_fields = ("email", "user__username")
     raw_id_fields = ("user",)
     list_select_related = ("user",)
+    actions = ["mark_verified"]
+
+    @admin.action(description="Mark selected addresses as verified", permissions=["change"])
+    def mark_verified(self, request, queryset):
+        """Verify through the flow, so ``email_confirmed`` is sent with the admin's request."""
+        results = [verify_address(request, email_address=a) for a in queryset.order_by("pk")]
+        done = results.count(Verification.CONFIRMED)
+        taken = results.count(Verification.TAKEN)
+        self.message_user(request, f"{done} address(es) marked as verified.", messages.SUCCESS)
+        if taken:
+            self.message_user(
+                request,
+                f"{taken} address(es) skipped: already verified by another account.",
+                messages.WARNING,
+            )
 
 
 @admin.register(Authenticator)

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 class AccountUserManager(UserManager):
@@ -75,8 +76,9 @@ class EmailConfirmation:
         self.email_address = email_address
         self.created = created or timezone.now()
 
-    @property
+    @cached_property
     def key(self):
+        """Made once per confirmation, so receivers see the key that was mailed."""
         from accounts import tokens
 
         return tokens.make_email_confirmation_key(self.email_address)

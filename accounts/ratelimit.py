@@ -24,7 +24,8 @@ DEFAULT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
-    # One verification mail per address per cooldown; see ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN.
+    # One verification mail per address per cooldown: the rate actually used is built from
+    # ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN (see _default_spec); this line documents the default.
     "confirm_email": "1/180s/key",
     "reauthenticate": "10/m/user",
     # Wrong second-factor codes, per account whatever the client.
@@ -58,9 +59,17 @@ def parse_rates(spec):
     return rates
 
 
+def _default_spec(action):
+    if action == "confirm_email":
+        # The cooldown setting is the real knob; 0 (or less) turns the limit off.
+        cooldown = int(getattr(settings, "ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN", 180))
+        return f"1/{cooldown}s/key" if cooldown > 0 else ""
+    return DEFAULT_RATE_LIMITS.get(action, "")
+
+
 def get_rates(action):
     configured = getattr(settings, "ACCOUNT_RATE_LIMITS", {}) or {}
-    spec = configured.get(action, DEFAULT_RATE_LIMITS.get(action, ""))
+    spec = configured.get(action, _default_spec(action))
     return parse_rates(spec) if spec else []
 
 

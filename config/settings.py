@@ -137,6 +137,8 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
 )
 ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN = env.int("ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN", default=180)
 ACCOUNT_MAX_EMAIL_ADDRESSES = env.int("ACCOUNT_MAX_EMAIL_ADDRESSES", default=5)
+# May a user remove their only (primary) address? Their account then has none.
+ACCOUNT_ALLOW_REMOVING_LAST_EMAIL = env.bool("ACCOUNT_ALLOW_REMOVING_LAST_EMAIL", default=False)
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
 # How many reverse proxies in front of the site append to X-Forwarded-For (0: ignore it).
 ACCOUNT_TRUSTED_PROXY_COUNT = env.int("ACCOUNT_TRUSTED_PROXY_COUNT", default=0)

@@ -1,11 +1,141 @@
-"""Placeholder views, replaced when this area's issue lands."""
+"""The email-addresses page and the confirmation link."""
 
-from django.http import Http404
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.core.exceptions import BadRequest, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from accounts.flows import email as flows
+from accounts.forms.auth import RateLimited
+from accounts.forms.email import AddEmailForm, EmailActionForm, user_addresses
+from accounts.models import EmailConfirmation
+from accounts.reauth import reauthentication_required
+
+ACTIONS = ("action_add", "action_send", "action_remove", "action_primary")
+
+reauth_required = method_decorator(reauthentication_required)
 
 
-def email(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _add_flow_error(form, field, error):
+    """Show a flow's refusal on the form (a dict-shaped error goes where it says)."""
+    form.add_error(None if hasattr(error, "error_dict") else field, error)
 
 
-def confirm_email(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@method_decorator([login_required, never_cache], name="dispatch")
+class EmailView(View):
+    """List the user's addresses; POST one of the four actions (adding, removing and making
+    primary need a recent authentication, as they change how the account is recovered)."""
+
+    template_name = "account/email.html"
+
+    def get(self, request):
+        return self.render_page(request)
+
+    def post(self, request):
+        action = next((name for name in ACTIONS if name in request.POST), None)
+        if action is None:
+            raise BadRequest("No action.")
+        return getattr(self, action)(request)
+
+    @reauth_required
+    def action_add(self, request):
+        form = AddEmailForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                flows.add_email(request, user=request.user, email=form.cleaned_data["email"])
+            except RateLimited as error:
+                form.add_error(None, error)
+                return self.render_page(request, add_form=form, status=429)
+            except ValidationError as error:
+                _add_flow_error(form, "email", error)
+            else:
+                return redirect("account_email")
+        return self.render_page(request, add_form=form)
+
+    def action_send(self, request):
+        return self._act(request, flows.resend_verification)
+
+    @reauth_required
+    def action_remove(self, request):
+        return self._act(request, flows.remove_email)
+
+    @reauth_required
+    def action_primary(self, request):
+        return self._act(request, flows.mark_primary)
+
+    def _act(self, request, flow):
+        form = EmailActionForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                flow(request, user=request.user, email_address=form.cleaned_data["email"])
+            except RateLimited as error:
+                form.add_error(None, error)
+                return self.render_page(request, action_form=form, status=429)
+            except ValidationError as error:
+                _add_flow_error(form, "email", error)
+            else:
+                return redirect("account_email")
+        return self.render_page(request, action_form=form)
+
+    def render_page(self, request, *, action_form=None, add_form=None, status=200):
+        user = request.user
+        addresses = list(user_addresses(user))
+        limit = getattr(settings, "ACCOUNT_MAX_EMAIL_ADDRESSES", 5)
+        selected = action_form["email"].value() if action_form is not None else None
+        context = {
+            "addresses": addresses,
+            "action_form": action_form or EmailActionForm(user=user),
+            "add_form": add_form or AddEmailForm(user=user),
+            "selected": selected or next((a.email for a in addresses if a.primary), None),
+            "max_addresses": limit,
+            "can_add": len(addresses) < limit,
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+@method_decorator([login_not_required, never_cache], name="dispatch")
+class ConfirmEmailView(View):
+    """GET shows the address and a button and changes nothing; POST confirms.
+
+    A bad, expired or stale key gets a friendly page (404) that says how to get a new link.
+    """
+
+    template_name = "account/email_confirm.html"
+
+    def get(self, request, key):
+        confirmation = EmailConfirmation.from_key(key)
+        if confirmation is None:
+            return self.invalid(request)
+        return self.render_page(request, confirmation)
+
+    def post(self, request, key):
+        confirmation = EmailConfirmation.from_key(key)
+        if confirmation is None:
+            return self.invalid(request)
+        result = flows.confirm_email(request, confirmation=confirmation)
+        if result == flows.Verification.GONE:
+            return self.invalid(request)
+        if result == flows.Verification.TAKEN:
+            return self.render_page(request, confirmation, status=409, taken=True)
+        owner = confirmation.email_address.user_id
+        if request.user.is_authenticated:
+            return redirect("account_email" if request.user.pk == owner else "home")
+        return redirect("account_login")
+
+    def invalid(self, request):
+        return self.render_page(request, None, status=404)
+
+    def render_page(self, request, confirmation, *, status=200, **extra):
+        context = {
+            "confirmation": confirmation,
+            "expire_days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
+            **extra,
+        }
+        return render(request, self.template_name, context, status=status)
+
+
+email = EmailView.as_view()
+confirm_email = ConfirmEmailView.as_view()

@@ -1,0 +1,102 @@
+"""Forms of the email-addresses page: choose one of *your* addresses, or add a new one."""
+
+from django import forms
+from django.conf import settings
+from django.db.models.functions import Lower
+
+from accounts.models import EmailAddress
+
+
+def user_addresses(user):
+    """The user's addresses, primary first, then in the order they were added."""
+    return EmailAddress.objects.filter(user=user).order_by("-primary", "pk")
+
+
+class EmailAddressChoiceField(forms.ModelChoiceField):
+    """Radio buttons whose value is the address string, as allauth's ``email`` field.
+
+    The queryset is the requesting user's addresses only, so another account's address (or
+    anything made up) is "not one of your addresses" and never reaches a flow.
+    """
+
+    widget = forms.RadioSelect
+
+    def __init__(self, user, **kwargs):
+        kwargs.setdefault("empty_label", None)
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": "Choose one of your email addresses.",
+                "invalid_choice": "That is not one of your email addresses.",
+            },
+        )
+        super().__init__(queryset=user_addresses(user), to_field_name="email", **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or len(value) > 254 or "\x00" in value:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        # Match the way addresses are unique (case-insensitively), not just the exact bytes.
+        match = (
+            self.queryset.annotate(email_lower=Lower("email"))
+            .filter(email_lower=value.strip().lower())
+            .first()
+        )
+        if match is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return match
+
+    def label_from_instance(self, obj):
+        return obj.email
+
+
+class EmailActionForm(forms.Form):
+    """Resend verification / remove / make primary: which of the user's addresses."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"] = EmailAddressChoiceField(user, label="Email address")
+
+
+class AddEmailForm(forms.Form):
+    """A new address for the user: well-formed, not already theirs, within the maximum.
+
+    An address verified by *another* account is accepted here like any other (no different
+    message, so the form does not reveal who owns what); it simply can never be confirmed.
+    """
+
+    error_messages = {
+        "duplicate": "This address is already on your account.",
+        "too_many": "You can have at most %(max)d email addresses. Remove one first.",
+    }
+
+    email = forms.EmailField(
+        label="New email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        addresses = EmailAddress.objects.filter(user=self.user)
+        if (
+            addresses.annotate(email_lower=Lower("email"))
+            .filter(email_lower=email.lower())
+            .exists()
+        ):
+            raise forms.ValidationError(self.error_messages["duplicate"], code="duplicate")
+        limit = getattr(settings, "ACCOUNT_MAX_EMAIL_ADDRESSES", 5)
+        if addresses.count() >= limit:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": limit}
+            )
+        return email
