@@ -13,6 +13,13 @@ class AccountUserManager(UserManager):
         """Look usernames up case-insensitively, as they are unique that way."""
         return self.get(username__iexact=self.model.normalize_username(username))
 
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """``createsuperuser``: also record the address, so the email pages know it."""
+        user = super().create_superuser(username, email, password, **extra_fields)
+        if user.email:
+            EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+        return user
+
 
 class User(AbstractUser):
     """The site's user. Usernames are NFKC-normalised and unique case-insensitively.

@@ -157,3 +157,12 @@ def test_admin_login_redirects_to_site_login(client):
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
     response = client.get("/admin/")
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_createsuperuser_records_the_address(db):
+    from django.core.management import call_command
+
+    call_command("createsuperuser", username="root3", email="root3@example.com", interactive=False)
+    user = User.objects.get(username="root3")
+    address = EmailAddress.objects.get(user=user)
+    assert (address.email, address.primary, address.verified) == ("root3@example.com", True, False)
