@@ -589,6 +589,23 @@ def test_rp_id_comes_from_the_setting(browser, user, soft, signal_catcher):
     logged_in.assert_not_called()
 
 
+@pytest.mark.parametrize(
+    "origin,accepted",
+    [("https://accounts.example.com", True), ("https://other.example.com", False)],
+)
+def test_origin_must_be_this_site_not_a_sibling_under_the_rp_id(user, origin, accepted):
+    """With RP id example.com, a page on another subdomain cannot sign in to this site."""
+    soft = SoftAuthenticator(rp_id="example.com", origin=origin)
+    make_key(user, soft)
+    client = HttpsClient(HTTP_HOST="accounts.example.com")
+    with override_settings(
+        MFA_WEBAUTHN_RP_ID="example.com", ALLOWED_HOSTS=["accounts.example.com"]
+    ):
+        options = options_in(client.get(LOGIN_URL))
+        response = post_credential(client, LOGIN_URL, soft.get(options))
+    assert (response.status_code == 302) is accepted
+
+
 def test_rp_id_defaults_to_the_host_without_port(rf):
     from accounts.webauthn import get_rp_id
 
