@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -118,6 +119,12 @@ class Authenticator(models.Model):
                 fields=["user", "type"],
                 condition=Q(type__in=["totp", "recovery_codes"]),
                 name="accounts_authenticator_one_totp_one_recovery",
+            ),
+            # A WebAuthn credential id belongs to one account only (WebAuthn §7.1).
+            models.UniqueConstraint(
+                KT("data__credential_id"),
+                condition=Q(type="webauthn"),
+                name="accounts_authenticator_webauthn_credential_unique",
             ),
         ]
 

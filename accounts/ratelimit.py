@@ -30,6 +30,8 @@ DEFAULT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     # Wrong second-factor codes, per account whatever the client.
     "mfa_failed": "5/300s/key",
+    # Passkey login attempts (each POST of an assertion), per client IP.
+    "login_webauthn": "10/m/ip",
 }
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

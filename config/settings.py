@@ -145,6 +145,12 @@ ACCOUNT_TRUSTED_PROXY_COUNT = env.int("ACCOUNT_TRUSTED_PROXY_COUNT", default=0)
 # Relying party of WebAuthn; empty means the request's host (development).
 MFA_WEBAUTHN_RP_ID = env.str("MFA_WEBAUTHN_RP_ID", default="")
 MFA_WEBAUTHN_RP_NAME = env.str("MFA_WEBAUTHN_RP_NAME", default="Account site")
+# User verification asked of a key used as a second factor (passkey login always requires it).
+MFA_WEBAUTHN_USER_VERIFICATION = env.str("MFA_WEBAUTHN_USER_VERIFICATION", default="preferred")
+# Accept plain-http origins other than localhost: local development only, never with DEBUG off.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG and env.bool(
+    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False
+)
 # Key for encrypting TOTP secrets at rest; empty derives one from SECRET_KEY.
 MFA_ENCRYPTION_KEY = env.str("MFA_ENCRYPTION_KEY", default="")
 # Start a trial when the primary email address is first confirmed (activity app).

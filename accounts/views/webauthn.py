@@ -1,36 +1,192 @@
-"""Placeholder views, replaced when this area's issue lands (WebAuthn)."""
+"""Security keys and passkeys: list, add, rename, remove, passkey login, reauthentication.
 
-from django.http import Http404, HttpResponseBadRequest
+The pages embed the WebAuthn options with ``json_script``; static/js/webauthn.js runs the
+browser ceremony and posts its answer in the ``credential`` field. Rendering a page with
+options stores a fresh single-use challenge in the session; it changes nothing else.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required, login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts import ratelimit
+from accounts.flows import webauthn as flows
+from accounts.forms.webauthn import AddKeyForm, CredentialForm, RenameKeyForm
+from accounts.httpkit import get_next_url
+from accounts.models import Authenticator
+from accounts.reauth import reauthentication_required
+from accounts.views.auth import too_many_requests
+from accounts.webauthn import WebAuthnError
+
+GET_POST = require_http_methods(["GET", "POST"])
 
 
-def list_keys(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _own_key(request, pk):
+    return get_object_or_404(
+        Authenticator, pk=pk, user=request.user, type=Authenticator.Type.WEBAUTHN
+    )
 
 
-def add_key(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _bind(form_class, request, **kwargs):
+    return form_class(request.POST if request.method == "POST" else None, **kwargs)
 
 
-def edit_key(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+@never_cache
+@require_http_methods(["GET"])
+def list_keys(request):
+    return render(
+        request,
+        "mfa/webauthn/authenticator_list.html",
+        {"authenticators": flows.keys_of(request.user)},
+    )
 
 
-def remove_key(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+@never_cache
+@GET_POST
+@reauthentication_required
+def add_key(request):
+    form = _bind(AddKeyForm, request)
+    if form.is_valid():
+        try:
+            _authenticator, recovery_codes = flows.add_key(
+                request,
+                name=form.cleaned_data["name"],
+                credential=form.cleaned_data["credential"],
+                passwordless=form.cleaned_data["passwordless"],
+            )
+        except WebAuthnError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Security key “{form.cleaned_data['name']}” added.")
+            if recovery_codes:
+                return redirect("mfa_view_recovery_codes")
+            return redirect("mfa_list_webauthn")
+    return render(
+        request,
+        "mfa/webauthn/add_form.html",
+        {"form": form, "options": flows.begin_add_key(request)},
+    )
 
 
-def login(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+@never_cache
+@GET_POST
+@reauthentication_required
+def edit_key(request, pk):
+    authenticator = _own_key(request, pk)
+    form = _bind(RenameKeyForm, request, initial={"name": flows.key_name(authenticator)})
+    if form.is_valid():
+        flows.rename_key(request, authenticator=authenticator, name=form.cleaned_data["name"])
+        messages.success(request, "Security key renamed.")
+        return redirect("mfa_list_webauthn")
+    return render(
+        request, "mfa/webauthn/edit_form.html", {"form": form, "authenticator": authenticator}
+    )
 
 
-def reauthenticate(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+@never_cache
+@GET_POST
+@reauthentication_required
+def remove_key(request, pk):
+    authenticator = _own_key(request, pk)
+    if request.method == "POST":
+        flows.remove_key(request, authenticator=authenticator)
+        messages.success(request, f"Security key “{flows.key_name(authenticator)}” removed.")
+        return redirect("mfa_list_webauthn")
+    return render(
+        request,
+        "mfa/webauthn/authenticator_confirm_delete.html",
+        {"authenticator": authenticator},
+    )
+
+
+@login_not_required
+@never_cache
+@GET_POST
+def login(request):
+    """Passkey login: the browser offers its passkeys for this site; no password is asked."""
+    if request.user.is_authenticated:
+        return redirect(get_next_url(request, settings.LOGIN_REDIRECT_URL))
+    form = _bind(CredentialForm, request)
+    if request.method == "POST":
+        if not ratelimit.consume(request, "login_webauthn"):
+            flows.refuse_rate_limited(request, action="login_webauthn")
+            return too_many_requests(request)
+        if form.is_valid():
+            try:
+                return flows.login_with_passkey(
+                    request,
+                    credential=form.cleaned_data["credential"],
+                    redirect_url=get_next_url(request, settings.LOGIN_REDIRECT_URL),
+                )
+            except WebAuthnError as error:
+                form.add_error(None, error.message)
+    return render(
+        request,
+        "mfa/webauthn/login.html",
+        {
+            "form": form,
+            "options": flows.begin_passkey_login(request),
+            "next": get_next_url(request),
+        },
+    )
+
+
+@login_required
+@never_cache
+@GET_POST
+def reauthenticate(request):
+    form = _bind(CredentialForm, request)
+    if request.method == "POST":
+        if not ratelimit.consume(request, "reauthenticate"):
+            flows.refuse_rate_limited(request, action="reauthenticate", user=request.user)
+            return too_many_requests(request)
+        if form.is_valid():
+            try:
+                return flows.reauthenticate_with_key(
+                    request,
+                    credential=form.cleaned_data["credential"],
+                    redirect_url=get_next_url(request, settings.LOGIN_REDIRECT_URL),
+                )
+            except WebAuthnError as error:
+                form.add_error(None, error.message)
+    return render(
+        request,
+        "mfa/webauthn/reauthenticate.html",
+        {
+            "form": form,
+            "options": flows.begin_reauthentication(request),
+            "next": get_next_url(request),
+        },
+    )
 
 
 def authenticate_step(request, *, user, state):
     """The second login step with a security key: ``mfa_authenticate`` POSTed ``credential``.
 
     Called by ``views.mfa.authenticate`` during a pending login (``user``, ``state`` from
-    ``flows.login.get_pending_login``). Returns a response.
+    ``flows.login.get_pending_login``). Returns a response: the completed login, or back to
+    the second-step page (with a fresh challenge) and an error message.
     """
-    return HttpResponseBadRequest("Security keys are not supported yet.")
+    if ratelimit.is_limited(request, "mfa_failed", key=user.pk):
+        flows.refuse_rate_limited(request, action="mfa_failed", user=user)
+        return too_many_requests(request)
+    form = CredentialForm(request.POST)
+    if form.is_valid():
+        try:
+            return flows.authenticate_second_factor(
+                request, user=user, state=state, credential=form.cleaned_data["credential"]
+            )
+        except WebAuthnError as error:
+            message = error.message
+    else:
+        message = form.errors["credential"][0]
+    ratelimit.consume(request, "mfa_failed", key=user.pk)
+    messages.error(request, message)
+    return redirect("mfa_authenticate")

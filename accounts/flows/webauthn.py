@@ -1,0 +1,306 @@
+"""Security keys and passkeys: adding, renaming, removing, and authenticating with them.
+
+Each function does the writes, sends the signals (contract.md) and the notice mails. A refused
+WebAuthn response raises ``accounts.webauthn.WebAuthnError`` *after* the failure signals were
+sent outside any inner transaction, so their receivers' rows are kept.
+"""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import webauthn
+from accounts.flows.login import (
+    clear_pending_login,
+    needs_email_verification,
+    perform_login,
+    record_authentication,
+    resume_pending_login,
+    send_verification_instead_of_login,
+)
+from accounts.mail import send_mail
+from accounts.models import Authenticator
+from accounts.signals import (
+    authentication_failed,
+    authentication_step_completed,
+    authenticator_added,
+    authenticator_removed,
+    authenticator_used,
+    rate_limited,
+    suspicious_activity,
+)
+from accounts.webauthn import WebAuthnError
+
+logger = logging.getLogger(__name__)
+
+WEBAUTHN = Authenticator.Type.WEBAUTHN
+
+
+def keys_of(user):
+    return Authenticator.objects.filter(user=user, type=WEBAUTHN).order_by("created_at", "pk")
+
+
+def key_name(authenticator):
+    return authenticator.data.get("name") or "Security key"
+
+
+def refuse_rate_limited(request, *, action, user=None):
+    """A rate limit refused the request: say so to the security log."""
+    rate_limited.send(sender=None, request=request, action=action, user=user)
+
+
+# --- Managing keys --------------------------------------------------------------------------------
+
+
+def begin_add_key(request):
+    return webauthn.begin_registration(request, user=request.user, existing=keys_of(request.user))
+
+
+def add_key(request, *, name, credential, passwordless):
+    """Register a key for ``request.user``; the first second factor also gets recovery codes.
+
+    Returns ``(authenticator, recovery_codes)``; ``recovery_codes`` is the list of new plain
+    codes to show once, or ``None``. A credential id already registered (to anyone) is refused.
+    """
+    user = request.user
+    data = webauthn.complete_registration(
+        request, user=user, response=credential, passwordless=passwordless
+    )
+    duplicate = WebAuthnError("This key is already registered.", "duplicate")
+    if Authenticator.objects.filter(
+        type=WEBAUTHN, data__credential_id=data["credential_id"]
+    ).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            authenticator = Authenticator.objects.create(
+                user=user,
+                type=WEBAUTHN,
+                data={**data, "name": name, "passwordless": bool(passwordless)},
+            )
+            authenticator_added.send(
+                sender=Authenticator, request=request, user=user, authenticator=authenticator
+            )
+            recovery_codes = _ensure_recovery_codes(request, user)
+    except IntegrityError as error:  # the same key registered concurrently
+        raise duplicate from error
+    _notify(request, user, "account/email/webauthn_added", authenticator)
+    return authenticator, recovery_codes
+
+
+def _ensure_recovery_codes(request, user):
+    """Recovery codes come with the first second factor; the TOTP issue's flow makes them.
+
+    ``accounts.flows.mfa.ensure_recovery_codes`` lands with the TOTP/recovery-codes issue (a
+    parallel branch); until it is merged, keys are added without recovery codes.
+    """
+    try:
+        from accounts.flows.mfa import ensure_recovery_codes
+    except ImportError:
+        return None
+    _authenticator, plain_codes = ensure_recovery_codes(request, user=user)
+    return plain_codes
+
+
+def rename_key(request, *, authenticator, name):
+    authenticator.data = {**authenticator.data, "name": name}
+    authenticator.save(update_fields=["data"])
+    return authenticator
+
+
+def remove_key(request, *, authenticator):
+    """Remove a key; when no second factor is left, the recovery codes go too (F14).
+
+    The removed instances keep their pk so receivers can tell which row went.
+    """
+    user = request.user
+    with transaction.atomic():
+        _delete(request, user, authenticator)
+        others = Authenticator.objects.filter(user=user).exclude(
+            type=Authenticator.Type.RECOVERY_CODES
+        )
+        if not others.exists():
+            for codes in Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.RECOVERY_CODES
+            ):
+                _delete(request, user, codes)
+    _notify(request, user, "account/email/webauthn_removed", authenticator)
+
+
+def _delete(request, user, authenticator):
+    pk = authenticator.pk
+    authenticator.delete()
+    authenticator.pk = pk
+    authenticator_removed.send(
+        sender=Authenticator, request=request, user=user, authenticator=authenticator
+    )
+
+
+def _notify(request, user, template_prefix, authenticator):
+    if user.email:
+        send_mail(
+            template_prefix,
+            user.email,
+            {"user": user, "key_name": key_name(authenticator)},
+            request=request,
+        )
+
+
+# --- Authenticating -------------------------------------------------------------------------------
+
+
+def begin_passkey_login(request):
+    return webauthn.begin_authentication(request, purpose=webauthn.LOGIN)
+
+
+def begin_second_factor(request, *, user):
+    """Options for the second login step of ``user``, or ``None`` if they have no key."""
+    keys = list(keys_of(user))
+    if not keys:
+        return None
+    return webauthn.begin_authentication(
+        request, purpose=webauthn.AUTHENTICATE, user=user, authenticators=keys
+    )
+
+
+def begin_reauthentication(request):
+    keys = list(keys_of(request.user))
+    if not keys:
+        return None
+    return webauthn.begin_authentication(
+        request, purpose=webauthn.REAUTHENTICATE, user=request.user, authenticators=keys
+    )
+
+
+def login_with_passkey(request, *, credential, redirect_url):
+    """Passkey login: no password, user verification required; completes the whole login."""
+    try:
+        assertion = webauthn.verify_assertion(
+            request,
+            purpose=webauthn.LOGIN,
+            response=credential,
+            candidates=Authenticator.objects.filter(type=WEBAUTHN).select_related("user"),
+        )
+    except WebAuthnError as error:
+        if error.authenticator is not None:
+            _failed(request, error.authenticator.user, error.authenticator, reauthentication=False)
+        raise
+    authenticator = assertion.authenticator
+    user = authenticator.user
+    _advance_sign_count(request, user, assertion, reauthentication=False)
+    if not user.is_active:
+        return HttpResponseRedirect(reverse("account_inactive"))
+    if needs_email_verification(user):
+        return send_verification_instead_of_login(request, user)
+    clear_pending_login(request)
+    _step_completed(request, user, authenticator, passwordless=True)
+    return perform_login(request, user=user, redirect_url=redirect_url)
+
+
+def authenticate_second_factor(request, *, user, state, credential):
+    """The second login step with one of ``user``'s keys; finishes the pending login."""
+    try:
+        assertion = webauthn.verify_assertion(
+            request,
+            purpose=webauthn.AUTHENTICATE,
+            response=credential,
+            candidates=keys_of(user),
+            user=user,
+        )
+    except WebAuthnError as error:
+        _failed(request, user, error.authenticator, reauthentication=False)
+        raise
+    _advance_sign_count(request, user, assertion, reauthentication=False)
+    _step_completed(request, user, assertion.authenticator)
+    return resume_pending_login(request, user=user, state=state)
+
+
+def reauthenticate_with_key(request, *, credential, redirect_url):
+    """Prove again who one is with a key: record it, rotate the session key, send signals."""
+    user = request.user
+    try:
+        assertion = webauthn.verify_assertion(
+            request,
+            purpose=webauthn.REAUTHENTICATE,
+            response=credential,
+            candidates=keys_of(user),
+            user=user,
+        )
+    except WebAuthnError as error:
+        _failed(request, user, error.authenticator, reauthentication=True)
+        raise
+    _advance_sign_count(request, user, assertion, reauthentication=True)
+    _step_completed(request, user, assertion.authenticator, reauthenticated=True)
+    request.session.cycle_key()
+    return HttpResponseRedirect(redirect_url)
+
+
+def _advance_sign_count(request, user, assertion, *, reauthentication):
+    """Store a higher sign count; a count that did not increase may be a cloned key (F12).
+
+    The row is locked so two assertions racing with the same count cannot both pass.
+    """
+    authenticator = assertion.authenticator
+    with transaction.atomic():
+        locked = Authenticator.objects.select_for_update().get(pk=authenticator.pk)
+        stored = int(locked.data.get("sign_count") or 0)
+        accepted = webauthn.sign_count_is_valid(stored, assertion.sign_count)
+        if accepted:
+            locked.data = {**locked.data, "sign_count": assertion.sign_count}
+            locked.last_used_at = timezone.now()
+            locked.save(update_fields=["data", "last_used_at"])
+            authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
+    if accepted:
+        return
+    details = {
+        "authenticator_id": authenticator.pk,
+        "stored_sign_count": stored,
+        "received_sign_count": assertion.sign_count,
+    }
+    logger.warning("Possible cloned WebAuthn authenticator of user %s: %s", user.pk, details)
+    suspicious_activity.send(
+        sender=user.__class__,
+        request=request,
+        user=user,
+        reason="webauthn_sign_count",
+        details=details,
+    )
+    _failed(request, user, authenticator, reauthentication=reauthentication)
+    raise WebAuthnError(
+        "This key's signature counter went backwards; it may have been copied.",
+        "sign_count",
+        authenticator=authenticator,
+    )
+
+
+def _step_completed(request, user, authenticator, *, passwordless=False, reauthenticated=False):
+    extra = {"type": "webauthn", "id": authenticator.pk}
+    if passwordless:
+        extra["passwordless"] = True
+    if reauthenticated:
+        extra["reauthenticated"] = True
+    record_authentication(request, method="webauthn", **extra)
+    authentication_step_completed.send(
+        sender=user.__class__, request=request, user=user, method="webauthn", **extra
+    )
+    authenticator_used.send(
+        sender=Authenticator,
+        request=request,
+        user=user,
+        authenticator=authenticator,
+        reauthenticated=reauthenticated,
+        passwordless=passwordless,
+    )
+
+
+def _failed(request, user, authenticator, *, reauthentication):
+    authentication_failed.send(
+        sender=Authenticator,
+        request=request,
+        user=user,
+        authenticator=authenticator,
+        reauthentication=reauthentication,
+    )
