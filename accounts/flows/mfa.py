@@ -114,6 +114,15 @@ def activate_totp(request, *, secret, last_step):
         )
         _, codes = ensure_recovery_codes(request, user=user)
     request.session.pop(PENDING_TOTP_SECRET_SESSION_KEY, None)
+    # The code just proved the factor: for the reauthentication window this counts as
+    # having used it, so saving the new recovery codes does not ask for a code again.
+    record_authentication(
+        request,
+        method=authenticator.type,
+        type=authenticator.type,
+        id=authenticator.pk,
+        enrolled=True,
+    )
     messages.success(request, "Two-factor authentication with an authenticator app is on.")
     return authenticator, codes
 

@@ -60,7 +60,3 @@ class ActivateTOTPForm(forms.Form):
             )
         self.step = step
         return code
-
-
-class ConfirmForm(forms.Form):
-    """An empty POST (deactivate, regenerate): only the CSRF token matters."""

@@ -18,7 +18,7 @@ from accounts import ratelimit, recovery_codes, totp
 from accounts import reauth as account_reauth
 from accounts.flows import mfa as flows
 from accounts.flows.login import get_pending_login, has_second_factor
-from accounts.forms.mfa import ActivateTOTPForm, CodeForm, ConfirmForm
+from accounts.forms.mfa import ActivateTOTPForm, CodeForm
 from accounts.httpkit import get_next_url
 from accounts.models import Authenticator
 from accounts.views.auth import too_many_requests
@@ -174,11 +174,10 @@ def deactivate_totp(request):
     user = request.user
     if flows.get_authenticator(user, Authenticator.Type.TOTP) is None:
         return redirect("mfa_index")
-    form = ConfirmForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":  # an empty POST: the CSRF token is all there is to check
         flows.deactivate_totp(request)
         return redirect("mfa_index")
-    context = {"form": form, "keeps_recovery_codes": bool(_webauthn_count(user))}
+    context = {"keeps_recovery_codes": bool(_webauthn_count(user))}
     return render(request, "mfa/totp/deactivate_form.html", context)
 
 
@@ -205,7 +204,7 @@ def view_recovery_codes(request):
 @reauthentication_required
 def generate_recovery_codes(request):
     """POST replaces all recovery codes and shows the new ones once."""
-    if request.method != "POST" or not ConfirmForm(request.POST).is_valid():
+    if request.method != "POST":
         return redirect("mfa_view_recovery_codes")
     try:
         _, codes = flows.regenerate_recovery_codes(request)
