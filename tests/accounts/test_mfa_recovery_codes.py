@@ -141,7 +141,7 @@ def test_login_with_a_recovery_code(client, user, signal_catcher, clock):
 
 def test_a_used_recovery_code_is_rejected(make_client, user, signal_catcher, clock):
     totp_auth, _ = add_totp(user)
-    codes_auth, codes = add_recovery_codes(user)
+    _codes_auth, codes = add_recovery_codes(user)
     mfa_login(make_client(), user, codes[0])
     failed = signal_catcher(signals.authentication_failed)
     logged_in = signal_catcher(signals.user_logged_in)
@@ -177,7 +177,7 @@ def test_failure_reported_against_recovery_codes_when_no_totp(make_client, user,
 
 
 def test_regenerate_replaces_all_codes(activated, user, signal_catcher, make_client):
-    client, secret, old_codes = activated
+    client, _secret, old_codes = activated
     reset = signal_catcher(signals.authenticator_reset)
     added = signal_catcher(signals.authenticator_added)
     authenticator = Authenticator.objects.get(user=user, type="recovery_codes")
@@ -255,7 +255,7 @@ def test_download_only_in_the_session_and_for_a_few_minutes(activated, user, clo
 
 
 def test_download_of_a_replaced_set_is_refused(activated, user, make_client):
-    client, secret, old_codes = activated
+    client, secret, _old_codes = activated
     other = make_client()
     mfa_login(other, user, code_at(secret, T0 + 30))
     other.post(GENERATE)  # replaces the set alice's first session could still download
@@ -276,7 +276,7 @@ def test_codes_pages_need_a_recent_second_factor(activated, user, clock, method,
 
 
 def test_index_shows_how_many_codes_are_left(make_client, user, clock):
-    _, secret = add_totp(user)
+    _, _secret = add_totp(user)
     _, codes = add_recovery_codes(user)
     client = make_client()
     mfa_login(client, user, codes[0])

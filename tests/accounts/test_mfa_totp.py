@@ -188,7 +188,7 @@ def test_encryption_key_comes_from_the_setting_not_secret_key():
 
 
 def test_undecryptable_secret_rejects_codes_without_error(client, user, caplog):
-    authenticator, secret = add_totp(user)
+    _authenticator, secret = add_totp(user)
     with override_settings(MFA_ENCRYPTION_KEY="a-key-that-did-not-encrypt-it"):
         start_login(client, user)
         with caplog.at_level(logging.ERROR, logger="accounts.mfa"):
