@@ -79,3 +79,12 @@ def end_sessions(user, *, keep_session_key=None):
     if keys:
         UserSession.objects.filter(session_key__in=keys).delete()
     return len(keys)
+
+
+def rotate_session(request):
+    """Give the session a new key (C1) and move its record along, so it can still be ended."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    new_key = request.session.session_key
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
