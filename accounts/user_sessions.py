@@ -36,7 +36,7 @@ def record_session(request, user):
     )
 
 
-def rotate_session(request, user):
+def keep_session_after_password_change(request, user):
     """Keep ``request``'s session logged in as ``user`` under a new key after a password change.
 
     ``update_session_auth_hash`` stores the new auth hash and cycles the key (the old key stops

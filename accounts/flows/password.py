@@ -26,7 +26,7 @@ from accounts.signals import (
     rate_limited,
     sessions_ended,
 )
-from accounts.user_sessions import end_sessions, rotate_session
+from accounts.user_sessions import end_sessions, keep_session_after_password_change
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def change_password(request, *, user, password):
     """
     user.set_password(password)
     user.save(update_fields=["password"])
-    current_key = rotate_session(request, user)
+    current_key = keep_session_after_password_change(request, user)
     password_changed.send(sender=user.__class__, request=request, user=user)
     _end_sessions(request, user, keep_session_key=current_key)
     _notify(request, user, "account/email/password_changed")
@@ -89,7 +89,7 @@ def set_password(request, *, user, password):
     """A first password for a user who had no usable one; otherwise like a change."""
     user.set_password(password)
     user.save(update_fields=["password"])
-    current_key = rotate_session(request, user)
+    current_key = keep_session_after_password_change(request, user)
     password_set.send(sender=user.__class__, request=request, user=user)
     _end_sessions(request, user, keep_session_key=current_key)
     _notify(request, user, "account/email/password_set")
