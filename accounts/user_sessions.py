@@ -54,3 +54,17 @@ def end_sessions(user, *, keep_session_key=None):
     if keys:
         UserSession.objects.filter(session_key__in=keys).delete()
     return len(keys)
+
+
+def rotate_session(request):
+    """Give the session a new key (privilege change: reauthentication) and move its record.
+
+    The session data, its start time included, stays: only the key an attacker might have
+    planted or seen stops working.
+    """
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    if old_key:
+        UserSession.objects.filter(session_key=old_key).update(
+            session_key=request.session.session_key
+        )
