@@ -9,10 +9,13 @@ from django.contrib.auth.hashers import get_hasher
 
 @contextmanager
 def hasher_spy():
-    """Count the hasher's work: ``verify`` (a password checked) and ``encode`` (hashed).
+    """Spy on the hasher: ``verify`` (a password checked) and ``encode`` (a hash computed).
 
     Spies on the configured hasher class itself, so every path is seen: ``check_password``,
-    ``set_password`` and the backend's dummy hash for unknown users.
+    ``set_password`` and the dummy hashes for unknown users and unusable passwords.
+    ``count()`` is every call (0 means the hasher never ran); ``hashes()`` the hashes
+    computed: the test hasher (MD5, like PBKDF2) verifies by encoding again, so one check and
+    one dummy hash each count 1.
     """
     cls = type(get_hasher())
     verify, encode = cls.verify, cls.encode
@@ -24,4 +27,5 @@ def hasher_spy():
             verify=verify_spy,
             encode=encode_spy,
             count=lambda: verify_spy.call_count + encode_spy.call_count,
+            hashes=lambda: encode_spy.call_count,
         )
