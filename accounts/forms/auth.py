@@ -54,7 +54,7 @@ class SignupForm(forms.Form):
         username = User.normalize_username(self.cleaned_data["username"])
         validate_username_not_reserved(username)
         validate_username_single_script(username)
-        # "аре" in Cyrillic is taken when "ape" exists: one skeleton, one account.
+        # "ape" spelt in Cyrillic is taken when "ape" exists: one skeleton, one account.
         lookalike = username_skeleton(username)
         if User.objects.filter(username__iexact=username).exists() or (
             lookalike != username.casefold()
@@ -105,7 +105,9 @@ class LoginForm(forms.Form):
 
     error_messages = {
         "invalid_login": "The username/email and password you entered do not match.",
-        "too_many_attempts": "Too many failed login attempts. Try again later.",
+        "too_many_attempts": (
+            "Too many failed login attempts. Try again in a few minutes, or reset your password."
+        ),
     }
 
     login = forms.CharField(
