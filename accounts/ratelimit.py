@@ -132,6 +132,19 @@ def is_limited(request, action, *, key=None, user=None):
     return False
 
 
+def count(request, action, *, key=None, user=None, per=None):
+    """Attempts counted so far in the current window by the fullest budget of ``action``
+    (only budgets ``per`` "ip", "key" or "user" when given)."""
+    return max(
+        (
+            cache.get(cache_key) or 0
+            for rate, cache_key in _keys(request, action, key, user)
+            if per is None or rate.per == per
+        ),
+        default=0,
+    )
+
+
 def consume(request, action, *, key=None, user=None):
     """Count one attempt; return False (counting nothing) when a budget is used up.
 

@@ -123,6 +123,8 @@ class LoginForm(forms.Form):
         self.user = None
         self.inactive_user = None
         self.rate_limited = None
+        # Failed attempts on the account just before a right password (see B11 notices).
+        self.failed_attempts = 0
         super().__init__(*args, **kwargs)
 
     def clean(self):
@@ -160,6 +162,9 @@ class LoginForm(forms.Form):
                 return cleaned
             raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
         ratelimit.rollback(self.request, "login_failed", key=account_key)
+        self.failed_attempts = ratelimit.count(
+            self.request, "login_failed", key=account_key, per="key"
+        )
         ratelimit.clear(self.request, "login_failed", key=account_key)
         self.user = user
         return cleaned

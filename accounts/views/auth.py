@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from accounts import ratelimit
-from accounts.flows.abuse import report_rate_limited
+from accounts.flows.abuse import report_password_after_failures, report_rate_limited
 from accounts.flows.login import complete_password_step
 from accounts.flows.logout import logout_user
 from accounts.flows.signup import complete_signup
@@ -81,6 +81,10 @@ class LoginView(FormView):
         return self.form_valid(form) if valid else self.form_invalid(form)
 
     def form_valid(self, form):
+        if form.failed_attempts >= getattr(settings, "ACCOUNT_SUSPICIOUS_LOGIN_FAILURES", 3):
+            report_password_after_failures(
+                self.request, user=form.user, failed_attempts=form.failed_attempts
+            )
         return complete_password_step(
             self.request,
             user=form.user,

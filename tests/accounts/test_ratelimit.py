@@ -416,3 +416,46 @@ def test_two_workers_share_one_budget_through_redis(make_client, user, monkeypat
         thread.join()
     assert len(clients) == 10
     assert results.count(True) == 5
+
+
+# --- Suspicious logins (B11) ------------------------------------------------------------------
+
+
+def test_right_password_after_failures_is_reported_and_mailed(
+    make_client, user, mailoutbox, signal_catcher
+):
+    for i in range(3):
+        fail_login(make_client, "alice" if i else "alice@example.com", ip=f"10.0.16.{i}")
+    assert mailoutbox == []  # wrong passwords alone tell the user nothing
+    suspicious = signal_catcher(signals.suspicious_activity)
+    client = make_client(REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Guesser/1.0")
+    response = client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    suspicious.assert_called_once_with(
+        signal=signals.suspicious_activity,
+        sender=User,
+        request=mock.ANY,
+        user=user,
+        reason="password_after_failures",
+        details={"failed_attempts": 3},
+    )
+    assert len(mailoutbox) == 1
+    notice = mailoutbox[0]
+    assert notice.to == ["alice@example.com"]
+    assert "after several failed attempts" in notice.subject
+    assert "198.51.100.7" in notice.body and "Guesser/1.0" in notice.body
+    assert "http://testserver/accounts/password/reset/" in notice.body
+    assert DEFAULT_PASSWORD not in notice.body and "wrong password" not in notice.body
+    # The counter was reset by the login: the next login is quiet.
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD})
+    assert len(mailoutbox) == 1
+
+
+def test_a_slip_or_two_is_not_suspicious(make_client, user, mailoutbox, signal_catcher):
+    suspicious = signal_catcher(signals.suspicious_activity)
+    for i in range(2):
+        fail_login(make_client, "alice", ip=f"10.0.17.{i}")
+    assert post_login(make_client, "alice", DEFAULT_PASSWORD)[1].status_code == 302
+    suspicious.assert_not_called()
+    assert mailoutbox == []
