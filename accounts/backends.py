@@ -22,6 +22,11 @@ class UsernameOrEmailBackend(ModelBackend):
         if user is None:
             User().set_password(password)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+        if user.check_password(password):
+            if self.user_can_authenticate(user):
+                return user
+            # Right password, inactive account: the login form shows the "inactive" page.
+            # Told here so it need not run the hasher a second time (timing parity).
+            if request is not None:
+                request.inactive_login_user = user
         return None

@@ -1,8 +1,20 @@
 """Rate limits counted in the Django cache (shared by all workers when it is Redis).
 
 Rates use allauth's notation: ``"10/m/ip,5/300s/key"`` means at most 10 per minute per client
-IP and 5 per 300 seconds per key (for login failures the key is the *resolved account*). Time
-is bucketed in fixed windows; ``_now`` is the seam tests move.
+IP and 5 per 300 seconds per key (for login failures the key is the *resolved account*,
+``f"user:{pk}"``, so every spelling of one account shares one budget).
+
+Windows are fixed and aligned to the epoch: the window number is part of the cache key, so
+time moved by ``_now`` (the seam tests patch; ``time_machine`` patches it too) expires a budget
+whatever the cache backend, including Redis whose clock tests cannot move. A budget therefore
+admits at most twice its amount across a window boundary, and a lockout lasts at most one
+period.
+
+Counting is atomic: ``consume`` increments every budget first (``cache.incr`` is atomic in
+Redis) and gives the attempt back when one of them went over, so concurrent requests on
+several workers can never pass more attempts than the budget holds. The cache is the single
+source of truth: with the ``DummyCache`` nothing is ever limited, and a Redis outage raises
+(requests fail closed rather than running unthrottled).
 """
 
 import hashlib
@@ -51,6 +63,7 @@ class Rate:
 
 
 def parse_rates(spec):
+    """``"10/m/ip,5/300s/key"`` → ``[Rate(10, 60, "ip"), Rate(5, 300, "key")]``."""
     rates = []
     for part in filter(None, (p.strip() for p in spec.split(","))):
         match = _RATE_RE.match(part)
@@ -70,6 +83,10 @@ def _default_spec(action):
 
 
 def get_rates(action):
+    """The budgets of ``action``: ``settings.ACCOUNT_RATE_LIMITS`` overrides the defaults.
+
+    An action configured as ``""`` (or ``None``) is not limited at all.
+    """
     configured = getattr(settings, "ACCOUNT_RATE_LIMITS", {}) or {}
     spec = configured.get(action, _default_spec(action))
     return parse_rates(spec) if spec else []
@@ -85,6 +102,8 @@ def _subject(request, rate, key, user):
 
 
 def _cache_key(action, rate, subject):
+    # Hashed: keys stay short and valid for memcached/Redis whatever was typed, and the
+    # cache never holds an email address or IP in clear.
     digest = hashlib.sha256(f"{action}|{rate.per}|{subject}".encode()).hexdigest()[:32]
     window = int(_now() // rate.period)
     return f"rl:{action}:{rate.period}:{digest}:{window}"
@@ -97,6 +116,25 @@ def _keys(request, action, key, user):
             yield rate, _cache_key(action, rate, subject)
 
 
+def _increment(cache_key, timeout):
+    """Add one to a counter atomically and return the new count."""
+    if cache.add(cache_key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
+
+
+def _decrement(cache_key):
+    try:
+        if cache.decr(cache_key) < 0:  # never below zero: that would be extra budget
+            cache.incr(cache_key)
+    except ValueError:  # already gone: nothing to give back
+        pass
+
+
 def is_limited(request, action, *, key=None, user=None):
     """True when one of the action's budgets is used up. Does not count an attempt."""
     for rate, cache_key in _keys(request, action, key, user):
@@ -105,22 +143,51 @@ def is_limited(request, action, *, key=None, user=None):
     return False
 
 
+def count(request, action, *, key=None, user=None, per=None):
+    """Attempts counted so far in the current window by the fullest budget of ``action``
+    (only budgets ``per`` "ip", "key" or "user" when given)."""
+    return max(
+        (
+            cache.get(cache_key) or 0
+            for rate, cache_key in _keys(request, action, key, user)
+            if per is None or rate.per == per
+        ),
+        default=0,
+    )
+
+
 def consume(request, action, *, key=None, user=None):
-    """Count one attempt; return False (and count nothing more) when a budget is used up."""
-    if is_limited(request, action, key=key, user=user):
-        return False
+    """Count one attempt; return False (counting nothing) when a budget is used up.
+
+    Budgets with no subject (``key=None`` for a ``/key`` rate, an anonymous user for a
+    ``/user`` rate) are skipped.
+    """
+    counted = []
     for rate, cache_key in _keys(request, action, key, user):
-        if cache.add(cache_key, 1, timeout=rate.period + 1):
-            continue
-        try:
-            cache.incr(cache_key)
-        except ValueError:
-            cache.set(cache_key, 1, timeout=rate.period + 1)
+        count = _increment(cache_key, rate.period + 1)
+        counted.append(cache_key)
+        if count > rate.amount:
+            for done in counted:
+                _decrement(done)
+            return False
     return True
 
 
+def rollback(request, action, *, key=None, user=None):
+    """Give back one attempt counted by ``consume`` (e.g. a login that turned out right).
+
+    Lets a flow reserve an attempt *before* the expensive check, so that parallel requests
+    cannot all pass a nearly used budget, and return it when the attempt did not count.
+    """
+    for _rate, cache_key in _keys(request, action, key, user):
+        _decrement(cache_key)
+
+
 def clear(request, action, *, key=None, user=None):
-    """Forget the attempts counted for ``key`` (e.g. failed logins after a password reset)."""
+    """Forget the attempts counted for ``key`` (e.g. failed logins after a password reset).
+
+    Per-IP budgets are kept: a reset must not give an attacker's address a fresh budget.
+    """
     for rate, cache_key in _keys(request, action, key, user):
         if rate.per != "ip":
             cache.delete(cache_key)

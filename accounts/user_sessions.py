@@ -82,9 +82,14 @@ def end_sessions(user, *, keep_session_key=None):
 
 
 def rotate_session(request):
-    """Give the session a new key (C1) and move its record along, so it can still be ended."""
+    """Give the session a new key (privilege change: reauthentication) and move its record.
+
+    The session data, its start time included, stays: only the key an attacker might have
+    planted or seen stops working.
+    """
     old_key = request.session.session_key
     request.session.cycle_key()
-    new_key = request.session.session_key
-    if old_key and new_key and old_key != new_key:
-        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
+    if old_key:
+        UserSession.objects.filter(session_key=old_key).update(
+            session_key=request.session.session_key
+        )

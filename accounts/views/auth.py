@@ -10,10 +10,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
 from accounts import ratelimit
+from accounts.flows.abuse import report_password_after_failures, report_rate_limited
 from accounts.flows.login import complete_password_step
 from accounts.flows.logout import logout_user
 from accounts.flows.signup import complete_signup
-from accounts.forms.auth import LoginForm, RateLimited, SignupForm
+from accounts.forms.auth import LoginForm, SignupForm
 from accounts.httpkit import get_next_url
 
 sensitive = method_decorator(
@@ -23,6 +24,7 @@ sensitive = method_decorator(
 
 
 def too_many_requests(request, template_name="429.html", context=None):
+    """The friendly "wait a few minutes" page, with status 429."""
     return render(request, template_name, context or {}, status=429)
 
 
@@ -38,6 +40,7 @@ class SignupView(FormView):
 
     def post(self, request, *args, **kwargs):
         if not ratelimit.consume(request, "signup"):
+            report_rate_limited(request, action="signup")
             return too_many_requests(request)
         return super().post(request, *args, **kwargs)
 
@@ -64,18 +67,24 @@ class LoginView(FormView):
 
     def post(self, request, *args, **kwargs):
         if not ratelimit.consume(request, "login"):
+            report_rate_limited(request, action="login")
             return too_many_requests(request)
         form = self.get_form()
-        try:
-            valid = form.is_valid()
-        except RateLimited as error:
-            form.add_error(None, error)
+        valid = form.is_valid()
+        if form.rate_limited is not None:
+            # The same page with the error, status 429; the password was not checked.
+            refused = form.rate_limited
+            report_rate_limited(request, action=refused.action, user=refused.user)
             return self.render_to_response(self.get_context_data(form=form), status=429)
         if form.inactive_user is not None:
             return redirect("account_inactive")
         return self.form_valid(form) if valid else self.form_invalid(form)
 
     def form_valid(self, form):
+        if form.failed_attempts >= getattr(settings, "ACCOUNT_SUSPICIOUS_LOGIN_FAILURES", 3):
+            report_password_after_failures(
+                self.request, user=form.user, failed_attempts=form.failed_attempts
+            )
         return complete_password_step(
             self.request,
             user=form.user,
@@ -101,7 +110,14 @@ class LogoutView(TemplateView):
         target = get_next_url(request, settings.LOGOUT_REDIRECT_URL)
         if request.user.is_authenticated:
             logout_user(request)
-        return redirect(target)
+        response = redirect(target)
+        # The browser drops cached account pages and script storage of this site. Not
+        # "cookies": it would clear every subdomain's cookies (the session cookie is
+        # already deleted by the session middleware).
+        clear = getattr(settings, "ACCOUNT_LOGOUT_CLEAR_SITE_DATA", '"cache", "storage"')
+        if clear:
+            response["Clear-Site-Data"] = clear
+        return response
 
 
 signup = login_not_required(SignupView.as_view())

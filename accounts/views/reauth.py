@@ -7,6 +7,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
 
 from accounts import ratelimit
+from accounts.flows.abuse import report_rate_limited
 from accounts.flows.login import has_second_factor
 from accounts.flows.reauthentication import reauthenticate_by_password
 from accounts.forms.reauth import ReauthenticateForm
@@ -25,11 +26,21 @@ class ReauthenticateView(FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def post(self, request, *args, **kwargs):
-        if not ratelimit.consume(request, "reauthenticate"):
-            return too_many_requests(request)
+        # Wrong passwords here count against the account's login budget too: a stolen
+        # session gets no more guesses at the password than the login form gives.
+        for action, key in (("reauthenticate", None), ("login_failed", self.failure_key)):
+            if not ratelimit.consume(request, action, key=key):
+                report_rate_limited(request, action=action, user=request.user)
+                return too_many_requests(request)
         return super().post(request, *args, **kwargs)
 
+    @property
+    def failure_key(self):
+        return f"user:{self.request.user.pk}"
+
     def form_valid(self, form):
+        ratelimit.rollback(self.request, "login_failed", key=self.failure_key)
+        ratelimit.clear(self.request, "login_failed", key=self.failure_key)
         return reauthenticate_by_password(
             self.request, redirect_url=get_next_url(self.request, "/")
         )
