@@ -200,7 +200,7 @@ def begin_registration(request, *, user, existing):
     entity = PublicKeyCredentialUserEntity(
         id=user_handle(user), name=user.get_username(), display_name=user.get_username()
     )
-    credentials = [_descriptor(a) for a in existing]
+    credentials = [_descriptor(a) for a in existing if "credential_id" in a.data]
     challenge = _challenge()
     key_options, state = server.register_begin(
         entity,
@@ -264,7 +264,7 @@ def begin_authentication(request, *, purpose, user=None, authenticators=None):
     if user is None:
         credentials, uv = None, UserVerificationRequirement.REQUIRED
     else:
-        credentials = [_descriptor(a) for a in authenticators]
+        credentials = [_descriptor(a) for a in authenticators if "credential_id" in a.data]
         uv = second_factor_user_verification()
     options, state = get_server(request).authenticate_begin(
         credentials, user_verification=uv, challenge=_challenge()

@@ -1,12 +1,25 @@
 """Fixtures shared by the whole suite."""
 
+import time
 from unittest import mock
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_window_start():
+    """Start every test at the top of the current hour, with the clock ticking.
+
+    Rate limits count in fixed windows (60 s, 180 s, 300 s, 3600 s all divide an hour): a test
+    that spends a budget must not straddle a window edge by the luck of when it runs.
+    """
+    with time_machine.travel(time.time() // 3600 * 3600 + 1, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -87,6 +87,11 @@ def add_key(request, *, name, credential, passwordless):
             recovery_codes = _ensure_recovery_codes(request, user)
     except IntegrityError as error:  # the same key registered concurrently
         raise duplicate from error
+    # Registering proved possession of the key: for the reauthentication window this counts
+    # as having used a factor (as activating TOTP does), so the new codes can be downloaded.
+    record_authentication(
+        request, method=WEBAUTHN, type=WEBAUTHN, id=authenticator.pk, enrolled=True
+    )
     _notify(request, user, "account/email/webauthn_added", authenticator)
     return authenticator, recovery_codes
 

@@ -17,8 +17,8 @@ from accounts.flows import webauthn as flows
 from accounts.forms.webauthn import AddKeyForm, CredentialForm, RenameKeyForm
 from accounts.httpkit import get_next_url
 from accounts.models import Authenticator
-from accounts.reauth import reauthentication_required
 from accounts.views.auth import too_many_requests
+from accounts.views.mfa import reauthentication_required
 from accounts.webauthn import WebAuthnError
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -64,7 +64,10 @@ def add_key(request):
         else:
             messages.success(request, f"Security key “{form.cleaned_data['name']}” added.")
             if recovery_codes:
-                return redirect("mfa_view_recovery_codes")
+                # Shown once, like after activating TOTP: plain codes exist nowhere else.
+                return render(
+                    request, "mfa/recovery_codes/generated.html", {"codes": recovery_codes}
+                )
             return redirect("mfa_list_webauthn")
     return render(
         request,
