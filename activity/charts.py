@@ -70,20 +70,22 @@ def day_bars(rows, series, *, width=720, height=200, label_every=5):
                     css=css,
                 )
             )
-        if index % label_every == 0 or index == len(rows) - 1:
+        if index == len(rows) - 1:
+            chart.labels.append((width - right, height - 6, f"{row['day']:%b %d}", "end"))
+        elif index % label_every == 0 and index < len(rows) - label_every / 2:
             chart.labels.append(
                 (round(x0 + group * 0.4, 1), height - 6, f"{row['day']:%b %d}", "middle")
             )
     for fraction in (0, 0.5, 1):
-        chart.gridlines.append(
-            (round(top + plot_h - plot_h * fraction, 1), f"{round(maximum * fraction):g}")
-        )
+        value = maximum * fraction
+        if value == int(value):  # no "0.5 logins" gridline on a chart whose maximum is 1
+            chart.gridlines.append((round(top + plot_h - plot_h * fraction, 1), f"{value:g}"))
     return chart
 
 
-def horizontal_bars(rows, *, value_key, label_key, css="bar-primary", width=480, row_h=24):
+def horizontal_bars(rows, *, value_key, label_key, css="bar-primary", width=400, row_h=24):
     """One horizontal bar per row, the label on the left and the value after the bar."""
-    label_w, value_w = 150, 44
+    label_w, value_w = 160, 40
     plot_w = width - label_w - value_w
     maximum = max((row[value_key] for row in rows), default=0) or 1
     chart = Chart(width=width, height=max(len(rows), 1) * row_h + 4, maximum=maximum)
@@ -104,6 +106,6 @@ def horizontal_bars(rows, *, value_key, label_key, css="bar-primary", width=480,
             )
         )
         text_y = y + row_h / 2
-        chart.labels.append((label_w - 6, text_y, label[:24], "end"))
+        chart.labels.append((label_w - 6, text_y, label[:28], "end"))
         chart.labels.append((round(label_w + bar_w + 4, 1), text_y, str(value), "start"))
     return chart
