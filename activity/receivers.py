@@ -38,7 +38,12 @@ def on_user_logged_in(sender, request, user, **kwargs):
 
 def on_user_logged_out(sender, request, user, **kwargs):
     if user is not None:
-        services.login_log_create(request=request, event=LoginLog.Event.LOGOUT, user=user)
+        services.login_log_create(
+            request=request,
+            event=LoginLog.Event.LOGOUT,
+            user=user,
+            reason=services.logout_reason(request),
+        )
 
 
 def on_user_login_failed(sender, credentials, request=None, **kwargs):

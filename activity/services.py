@@ -70,6 +70,21 @@ def login_method_from_session(request):
     return _LOGIN_METHODS.get(last.get("method"), "")
 
 
+LOGOUT_URL_NAMES = {"account_logout", "logout"}
+
+
+def logout_reason(request):
+    """``""`` for a logout the user asked for, ``"session_expired"`` for anything else.
+
+    A logout view has been resolved (``request.resolver_match``); the idle/absolute timeout of
+    ``accounts.middleware.UserSessionMiddleware`` logs out before any URL is resolved.
+    """
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name in LOGOUT_URL_NAMES:
+        return ""
+    return "session_expired"
+
+
 def login_log_create(*, request, event, user=None, username="", method="", reason="", extra=None):
     fields = {**_request_fields(request), **_user_fields(user)}
     if username:

@@ -10,6 +10,7 @@ from datetime import UTC
 from unittest import mock
 
 import pytest
+import time_machine
 from django.contrib.auth.hashers import check_password
 
 from accounts.models import User
@@ -136,7 +137,26 @@ def test_logout_writes_one_logout_row(auth_client, user, audit):
     audit.mark()
     response = auth_client.post("/accounts/logout/")
     assert response.status_code == 302
-    audit.assert_one(LoginLog, event="logout", user=user, username="alice")
+    audit.assert_one(LoginLog, event="logout", user=user, username="alice", reason="")
+
+
+def test_idle_session_timeout_is_logged_as_an_expired_session(client, user, audit, settings):
+    settings.ACCOUNT_SESSION_IDLE_TIMEOUT = 600
+    with time_machine.travel("2030-01-01 12:00Z"):
+        _login(client)
+    audit.mark()
+    with time_machine.travel("2030-01-01 12:20Z"):
+        assert client.get("/").status_code == 200
+    assert "_auth_user_id" not in client.session
+    audit.assert_one(LoginLog, event="logout", user=user, reason="session_expired")
+
+
+def test_admin_logout_is_a_logout(auth_client, user, audit):
+    user.is_staff = True
+    user.save()
+    audit.mark()
+    assert auth_client.post("/admin/logout/").status_code == 302
+    audit.assert_one(LoginLog, event="logout", user=user, reason="")
 
 
 def test_logout_get_writes_nothing(auth_client, audit):
