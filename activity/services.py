@@ -44,7 +44,7 @@ def _request_fields(request):
 
 
 def _user_fields(user):
-    if user is None:
+    if user is None or not getattr(user, "is_authenticated", False):  # None or AnonymousUser
         return {"user": None}
     return {"user": user, "username": user.get_username()[:150], "email": (user.email or "")[:254]}
 

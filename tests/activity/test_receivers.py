@@ -427,6 +427,15 @@ def test_rate_limited_with_and_without_an_account(user, audit, signal_request):
     )
 
 
+def test_an_anonymous_user_kwarg_is_stored_as_no_user(audit, signal_request):
+    from django.contrib.auth.models import AnonymousUser
+
+    signals.rate_limited.send(
+        sender=None, request=signal_request(), action="login", user=AnonymousUser()
+    )
+    audit.assert_one(SecurityLog, event="rate_limited", user=None, username="")
+
+
 def test_suspicious_activity(user, audit, signal_request):
     signals.suspicious_activity.send(
         sender=User,
