@@ -6,6 +6,78 @@ class ActivityConfig(AppConfig):
 
     name = "activity"
     verbose_name = "Activity"
+    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        """Connect one receiver per signal (see activity/receivers.py)."""
+        """Connect one receiver per signal (see activity/receivers.py), plus the profile hook.
+
+        Django's own ``user_logged_in`` is deliberately not connected (``force_login`` and the
+        bare ``login()`` send it); ``_add_email`` neither: a private veto hook sent before the
+        address exists, which ``email_added`` logs once it does.
+        """
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save
+
+        from accounts import signals
+        from activity import receivers as r
+
+        signals.user_logged_in.connect(
+            r.on_user_logged_in, dispatch_uid="activity.on_user_logged_in"
+        )
+        signals.user_logged_out.connect(
+            r.on_user_logged_out, dispatch_uid="activity.on_user_logged_out"
+        )
+        signals.user_login_failed.connect(
+            r.on_user_login_failed, dispatch_uid="activity.on_user_login_failed"
+        )
+        signals.user_signed_up.connect(
+            r.on_user_signed_up, dispatch_uid="activity.on_user_signed_up"
+        )
+        signals.password_set.connect(r.on_password_set, dispatch_uid="activity.on_password_set")
+        signals.password_changed.connect(
+            r.on_password_changed, dispatch_uid="activity.on_password_changed"
+        )
+        signals.password_reset.connect(
+            r.on_password_reset, dispatch_uid="activity.on_password_reset"
+        )
+        signals.email_confirmed.connect(
+            r.on_email_confirmed, dispatch_uid="activity.on_email_confirmed"
+        )
+        signals.email_confirmation_sent.connect(
+            r.on_email_confirmation_sent, dispatch_uid="activity.on_email_confirmation_sent"
+        )
+        signals.email_added.connect(r.on_email_added, dispatch_uid="activity.on_email_added")
+        signals.email_removed.connect(r.on_email_removed, dispatch_uid="activity.on_email_removed")
+        signals.email_changed.connect(r.on_email_changed, dispatch_uid="activity.on_email_changed")
+        signals.authentication_step_completed.connect(
+            r.on_authentication_step_completed,
+            dispatch_uid="activity.on_authentication_step_completed",
+        )
+        signals.authenticator_added.connect(
+            r.on_authenticator_added, dispatch_uid="activity.on_authenticator_added"
+        )
+        signals.authenticator_removed.connect(
+            r.on_authenticator_removed, dispatch_uid="activity.on_authenticator_removed"
+        )
+        signals.authenticator_reset.connect(
+            r.on_authenticator_reset, dispatch_uid="activity.on_authenticator_reset"
+        )
+        signals.authenticator_used.connect(
+            r.on_authenticator_used, dispatch_uid="activity.on_authenticator_used"
+        )
+        signals.authentication_failed.connect(
+            r.on_authentication_failed, dispatch_uid="activity.on_authentication_failed"
+        )
+        signals.sessions_ended.connect(
+            r.on_sessions_ended, dispatch_uid="activity.on_sessions_ended"
+        )
+        signals.new_device_login.connect(
+            r.on_new_device_login, dispatch_uid="activity.on_new_device_login"
+        )
+        signals.rate_limited.connect(r.on_rate_limited, dispatch_uid="activity.on_rate_limited")
+        signals.suspicious_activity.connect(
+            r.on_suspicious_activity, dispatch_uid="activity.on_suspicious_activity"
+        )
+        post_save.connect(
+            r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
+        )

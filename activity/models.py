@@ -1,1 +1,219 @@
-"""Audit logs written from the account signals (LoginLog, SecurityLog, MFALog, UserProfile)."""
+"""Audit logs written from the account signals (LoginLog, SecurityLog, MFALog, UserProfile).
+
+The three logs are append-only: the application creates rows and never edits them. Their
+default manager refuses ``update()`` and ``delete()`` and an existing row refuses ``save()``;
+only ``prune_activity`` deletes old rows, through the plain ``_base_manager``. The user is
+kept as a nullable foreign key plus a snapshot of the username and email, so the history of
+a deleted account survives it.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """An audit row was about to be changed or deleted by application code."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are never updated.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are only deleted by prune_activity.")
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class AuditLog(models.Model):
+    """What every log row records: when, who, from where, and free-form context."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="%(class)ss",
+    )
+    username = models.CharField(max_length=150, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    path = models.CharField(max_length=200, blank=True)
+    # sha256 of the session key, to tie rows of one session together without the key itself.
+    session_hash = models.CharField(max_length=64, blank=True)
+    extra = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are only deleted by prune_activity.")
+
+
+class LoginLog(AuditLog):
+    """A login, a logout or a failed login (with the identifier typed, never the password)."""
+
+    class Event(models.TextChoices):
+        LOGIN = "login", "Login"
+        LOGOUT = "logout", "Logout"
+        FAILED = "failed", "Failed login"
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", "Password"
+        TOTP = "totp", "Password + TOTP"
+        RECOVERY_CODES = "recovery_codes", "Password + recovery code"
+        WEBAUTHN = "webauthn", "Password + security key"
+        PASSKEY = "passkey", "Passkey"
+
+    event = models.CharField(max_length=20, choices=Event.choices)
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    reason = models.CharField(max_length=40, blank=True)
+
+    class Meta(AuditLog.Meta):
+        verbose_name = "login log entry"
+        verbose_name_plural = "login log"
+        indexes = [
+            models.Index(fields=["event", "created_at"], name="activity_login_event_idx"),
+            models.Index(fields=["user", "created_at"], name="activity_login_user_idx"),
+            models.Index(fields=["ip_address", "created_at"], name="activity_login_ip_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} {self.username or '-'} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SecurityLog(AuditLog):
+    """A change to an account's security, or an event around it.
+
+    ``user`` is whose account it concerns, ``actor`` who did it (the user, staff in the admin,
+    or nobody for anonymous requests such as a reset or a refused login).
+    """
+
+    class Event(models.TextChoices):
+        SIGNUP = "signup", "Signed up"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_SET = "password_set", "Password set"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        EMAIL_ADDED = "email_added", "Email added"
+        EMAIL_REMOVED = "email_removed", "Email removed"
+        EMAIL_CHANGED = "email_changed", "Primary email changed"
+        EMAIL_CONFIRMED = "email_confirmed", "Email confirmed"
+        EMAIL_CONFIRMATION_SENT = "email_confirmation_sent", "Verification mail sent"
+        TOTP_ADDED = "totp_added", "TOTP activated"
+        TOTP_REMOVED = "totp_removed", "TOTP deactivated"
+        RECOVERY_CODES_ADDED = "recovery_codes_added", "Recovery codes generated"
+        RECOVERY_CODES_REMOVED = "recovery_codes_removed", "Recovery codes removed"
+        RECOVERY_CODES_RESET = "recovery_codes_reset", "Recovery codes regenerated"
+        WEBAUTHN_ADDED = "webauthn_added", "Security key added"
+        WEBAUTHN_REMOVED = "webauthn_removed", "Security key removed"
+        REAUTHENTICATED = "reauthenticated", "Reauthenticated"
+        SESSIONS_ENDED = "sessions_ended", "Sessions ended"
+        NEW_DEVICE_LOGIN = "new_device_login", "Login from a new device"
+        RATE_LIMITED = "rate_limited", "Rate limited / locked out"
+        SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
+        ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
+
+    event = models.CharField(max_length=40, choices=Event.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta(AuditLog.Meta):
+        verbose_name = "security log entry"
+        verbose_name_plural = "security log"
+        indexes = [
+            models.Index(fields=["event", "created_at"], name="activity_security_event_idx"),
+            models.Index(fields=["user", "created_at"], name="activity_security_user_idx"),
+            models.Index(fields=["ip_address", "created_at"], name="activity_security_ip_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_event_display()} {self.username or '-'} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class MFALog(AuditLog):
+    """One use or failure of a second factor (at login, or when reauthenticating)."""
+
+    class Event(models.TextChoices):
+        USED = "used", "Used"
+        FAILED = "failed", "Failed"
+
+    class Method(models.TextChoices):
+        TOTP = "totp", "TOTP"
+        RECOVERY_CODES = "recovery_codes", "Recovery codes"
+        WEBAUTHN = "webauthn", "WebAuthn"
+
+    event = models.CharField(max_length=20, choices=Event.choices)
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    # Not a foreign key: the authenticator may be removed, its log rows stay.
+    authenticator_id = models.PositiveBigIntegerField(null=True, blank=True)
+    passwordless = models.BooleanField(default=False)
+    reauthentication = models.BooleanField(default=False)
+
+    class Meta(AuditLog.Meta):
+        verbose_name = "MFA log entry"
+        verbose_name_plural = "MFA log"
+        indexes = [
+            models.Index(fields=["event", "created_at"], name="activity_mfa_event_idx"),
+            models.Index(fields=["user", "created_at"], name="activity_mfa_user_idx"),
+            models.Index(fields=["ip_address", "created_at"], name="activity_mfa_ip_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.get_event_display()} {self.username or '-'}"
+
+
+class UserProfile(models.Model):
+    """Per-user facts the account flows do not keep: where they came from and how they log in.
+
+    Created for every user (signup, ``createsuperuser``, the admin) by a ``post_save`` receiver.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    signup_ip = models.GenericIPAddressField(null=True, blank=True)
+    referral = models.CharField(max_length=64, blank=True)
+    login_count = models.PositiveIntegerField(default=0)
+    last_login_ip = models.GenericIPAddressField(null=True, blank=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    trial_started_at = models.DateTimeField(null=True, blank=True)
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "profile"
+
+    def __str__(self):
+        return f"profile of {self.user_id}"
+
+    @property
+    def trial_active(self):
+        return self.trial_ends_at is not None and self.trial_ends_at > timezone.now()
+
+    def activate_trial(self, days=30):
+        """Start (or restart) a trial of ``days`` days from now."""
+        now = timezone.now()
+        self.trial_started_at = now
+        self.trial_ends_at = now + timedelta(days=days)
+        self.save(update_fields=["trial_started_at", "trial_ends_at"])

@@ -5,6 +5,7 @@ from accounts import views as account_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("accounts/activity/", include("activity.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

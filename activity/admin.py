@@ -1,0 +1,301 @@
+"""Read-only admin for the audit logs, and the User admin with the profile and log links.
+
+Logs can be viewed (by staff with the ``view_*`` permission), filtered, searched and exported
+to CSV, never added, changed or deleted from the admin. Changelists avoid full-table counts.
+"""
+
+import csv
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Max, Min
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+
+from accounts.admin import UserAdmin as AccountsUserAdmin
+from activity.models import AppendOnlyQuerySet, LoginLog, MFALog, SecurityLog, UserProfile
+
+# Above this many rows (by the planner's estimate), an unfiltered changelist trusts the
+# estimate instead of running COUNT(*) over the whole table.
+ESTIMATE_COUNT_ABOVE = 100_000
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that reads PostgreSQL's row estimate for unfiltered, huge tables.
+
+    The exact count is used for filtered querysets and on other databases (SQLite has no
+    cheap estimate); ``show_full_result_count = False`` already removes the second count.
+    """
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if query is not None and not query.where:
+            estimate = self._estimate(queryset)
+            if estimate is not None and estimate > ESTIMATE_COUNT_ABOVE:
+                return estimate
+        return super().count
+
+    @staticmethod
+    def _estimate(queryset):
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                [queryset.model._meta.db_table],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+
+class IndexedDatesQuerySet(AppendOnlyQuerySet):
+    """The changelist queryset, with a date hierarchy that never scans the table.
+
+    The admin's date hierarchy lists the years/months/days that have rows with
+    ``SELECT DISTINCT trunc(created_at)``, reading every row in range. Here it lists every
+    period between the first and last row instead: one MIN/MAX query that the ``created_at``
+    indexes answer directly. A period without rows shows an empty page.
+    """
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        bounds = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if bounds["first"] is None:
+            return []
+        first, last = timezone.localtime(bounds["first"]), timezone.localtime(bounds["last"])
+        periods = []
+        current = _truncate(first, kind)
+        while current <= last:
+            periods.append(current)
+            current = _next_period(current, kind)
+        return periods if order == "ASC" else periods[::-1]
+
+
+def _truncate(moment, kind):
+    moment = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if kind in ("month", "year"):
+        moment = moment.replace(day=1)
+    if kind == "year":
+        moment = moment.replace(month=1)
+    return moment
+
+
+def _next_period(moment, kind):
+    if kind == "day":
+        return moment + timedelta(days=1)
+    if kind == "month":
+        return moment.replace(year=moment.year + (moment.month == 12), month=moment.month % 12 + 1)
+    return moment.replace(year=moment.year + 1)
+
+
+def _csv_safe(value):
+    """Neutralise spreadsheet formulas: a typed username may start with ``=`` or ``@``."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@admin.action(description="Export selected rows to CSV", permissions=["view"])
+def export_csv(modeladmin, request, queryset):
+    """Stream the rows as CSV, a chunk at a time, so a big export never sits in memory."""
+    fields = modeladmin.csv_fields
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(fields)
+        for row in queryset.values_list(*fields).iterator(chunk_size=2000):
+            yield writer.writerow([_csv_safe(value) for value in row])
+
+    name = f"{queryset.model._meta.model_name}-{timezone.now():%Y%m%d-%H%M%S}.csv"
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """Common admin of the append-only logs: view, filter, search, export; nothing else."""
+
+    date_hierarchy = "created_at"
+    list_filter = ("event", "created_at")
+    search_fields = ("username", "email", "=ip_address")
+    list_select_related = ("user",)
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    actions = [export_csv]
+    ordering = ("-created_at", "-pk")
+    csv_fields = ()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return IndexedDatesQuerySet(model=queryset.model, query=queryset.query, using=queryset.db)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields] + list(self.readonly_fields)
+
+    @admin.display(description="user", ordering="username")
+    def user_link(self, obj):
+        if obj.user_id is None:
+            return obj.username or "—"
+        url = reverse("admin:accounts_user_change", args=[obj.user_id])
+        return format_html('<a href="{}">{}</a>', url, obj.username or obj.user_id)
+
+
+@admin.register(LoginLog)
+class LoginLogAdmin(ReadOnlyLogAdmin):
+    list_display = ("created_at", "event", "user_link", "method", "reason", "ip_address", "agent")
+    list_filter = ("event", "method", "created_at")
+    csv_fields = (
+        "created_at",
+        "event",
+        "method",
+        "reason",
+        "user_id",
+        "username",
+        "email",
+        "ip_address",
+        "user_agent",
+        "path",
+    )
+
+    @admin.display(description="user agent")
+    def agent(self, obj):
+        return obj.user_agent[:60]
+
+
+@admin.register(SecurityLog)
+class SecurityLogAdmin(ReadOnlyLogAdmin):
+    list_display = ("created_at", "event", "user_link", "actor_link", "ip_address", "details")
+    list_select_related = ("user", "actor")
+    csv_fields = (
+        "created_at",
+        "event",
+        "user_id",
+        "username",
+        "email",
+        "actor_id",
+        "ip_address",
+        "user_agent",
+        "path",
+        "extra",
+    )
+
+    @admin.display(description="actor")
+    def actor_link(self, obj):
+        if obj.actor_id is None:
+            return "—"
+        url = reverse("admin:accounts_user_change", args=[obj.actor_id])
+        return format_html('<a href="{}">{}</a>', url, obj.actor.get_username())
+
+    @admin.display(description="details")
+    def details(self, obj):
+        return ", ".join(f"{key}={value}" for key, value in sorted(obj.extra.items()))[:120]
+
+
+@admin.register(MFALog)
+class MFALogAdmin(ReadOnlyLogAdmin):
+    list_display = (
+        "created_at",
+        "event",
+        "method",
+        "user_link",
+        "authenticator_id",
+        "passwordless",
+        "reauthentication",
+        "ip_address",
+    )
+    list_filter = ("event", "method", "passwordless", "reauthentication", "created_at")
+    csv_fields = (
+        "created_at",
+        "event",
+        "method",
+        "authenticator_id",
+        "passwordless",
+        "reauthentication",
+        "user_id",
+        "username",
+        "ip_address",
+        "user_agent",
+    )
+
+
+class UserProfileInline(admin.StackedInline):
+    """The profile, read-only, with links to the user's rows in each log."""
+
+    model = UserProfile
+    can_delete = False
+    extra = 0
+    max_num = 0
+    fields = (
+        "signup_ip",
+        "referral",
+        "login_count",
+        "last_login_ip",
+        "last_login_at",
+        "trial_started_at",
+        "trial_ends_at",
+        "activity_links",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="activity")
+    def activity_links(self, profile):
+        query = urlencode({"user__id__exact": profile.user_id})
+        links = [
+            (reverse(f"admin:activity_{model._meta.model_name}_changelist") + "?" + query, label)
+            for model, label in (
+                (LoginLog, "Logins"),
+                (SecurityLog, "Security events"),
+                (MFALog, "MFA uses"),
+            )
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(AccountsUserAdmin):
+    """accounts' UserAdmin plus the activity profile; accounts stays unaware of activity."""
+
+    inlines = [*AccountsUserAdmin.inlines, UserProfileInline]
+
+    def get_inlines(self, request, obj):
+        # On the add page there is no profile yet: the post_save receiver creates it.
+        return super().get_inlines(request, obj) if obj is not None else []

@@ -1,0 +1,195 @@
+"""Writes of the activity app: one function per kind of row, keyword-only arguments.
+
+They run inside the caller's transaction (the request's, under ``ATOMIC_REQUESTS``): if a
+write fails, the flow that sent the signal fails with it and nothing half-done is committed.
+``request`` may be ``None`` (a signal sent from a command); the row then has no IP or agent.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.httpkit import get_client_ip, get_user_agent
+from activity.models import LoginLog, MFALog, SecurityLog, UserProfile
+
+LOG_MODELS = (LoginLog, SecurityLog, MFALog)
+
+# Where the method of the last authentication record (accounts.flows.login) maps in LoginLog.
+_LOGIN_METHODS = {
+    "password": LoginLog.Method.PASSWORD,
+    "totp": LoginLog.Method.TOTP,
+    "recovery_codes": LoginLog.Method.RECOVERY_CODES,
+    "webauthn": LoginLog.Method.WEBAUTHN,
+}
+AUTHENTICATION_RECORDS_SESSION_KEY = "account_authentication_records"
+REFERRAL_SESSION_KEY = "referral"
+
+
+def _request_fields(request):
+    """IP, agent, path and session hash of ``request`` (all empty without one)."""
+    if request is None:
+        return {}
+    session = getattr(request, "session", None)
+    session_key = getattr(session, "session_key", None) or ""
+    return {
+        "ip_address": get_client_ip(request),
+        "user_agent": get_user_agent(request),
+        "path": (getattr(request, "path", "") or "")[:200],
+        "session_hash": hashlib.sha256(session_key.encode()).hexdigest() if session_key else "",
+    }
+
+
+def _user_fields(user):
+    if user is None or not getattr(user, "is_authenticated", False):  # None or AnonymousUser
+        return {"user": None}
+    return {"user": user, "username": user.get_username()[:150], "email": (user.email or "")[:254]}
+
+
+def _acting_user(request):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def login_method_from_session(request):
+    """The method that completed the login, from the last authentication record.
+
+    ``{"method": "webauthn", "passwordless": True}`` is a passkey login; any other record
+    maps by its method name (``password``, ``totp``, ``recovery_codes``, ``webauthn``).
+    """
+    session = getattr(request, "session", None)
+    records = session.get(AUTHENTICATION_RECORDS_SESSION_KEY) if session is not None else None
+    if not records:
+        return ""
+    last = records[-1]
+    if last.get("method") == "webauthn" and last.get("passwordless"):
+        return LoginLog.Method.PASSKEY
+    return _LOGIN_METHODS.get(last.get("method"), "")
+
+
+LOGOUT_URL_NAMES = {"account_logout", "logout"}
+
+
+def logout_reason(request):
+    """``""`` for a logout the user asked for, ``"session_expired"`` for anything else.
+
+    A logout view has been resolved (``request.resolver_match``); the idle/absolute timeout of
+    ``accounts.middleware.UserSessionMiddleware`` logs out before any URL is resolved.
+    """
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name in LOGOUT_URL_NAMES:
+        return ""
+    return "session_expired"
+
+
+def login_log_create(*, request, event, user=None, username="", method="", reason="", extra=None):
+    fields = {**_request_fields(request), **_user_fields(user)}
+    if username:
+        fields["username"] = username[:150]
+    return LoginLog.objects.create(
+        event=event, method=method, reason=reason, extra=extra or {}, **fields
+    )
+
+
+def security_log_create(*, request, event, user=None, actor=None, extra=None):
+    """``actor`` defaults to the logged-in user of ``request`` (none for anonymous requests)."""
+    actor = actor if actor is not None else _acting_user(request)
+    return SecurityLog.objects.create(
+        event=event,
+        actor=actor,
+        extra=extra or {},
+        **_request_fields(request),
+        **_user_fields(user),
+    )
+
+
+def mfa_log_create(
+    *, request, event, user, authenticator=None, reauthentication=False, passwordless=False
+):
+    return MFALog.objects.create(
+        event=event,
+        method=getattr(authenticator, "type", "") or "",
+        authenticator_id=getattr(authenticator, "pk", None),
+        reauthentication=bool(reauthentication),
+        passwordless=bool(passwordless),
+        **_request_fields(request),
+        **_user_fields(user),
+    )
+
+
+def profile_ensure(*, user):
+    profile, _ = UserProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def profile_record_signup(*, user, request):
+    """Keep where the account was created from, and the ``?ref=`` seen before signup."""
+    session = getattr(request, "session", None)
+    referral = (session.get(REFERRAL_SESSION_KEY) if session is not None else None) or ""
+    profile_ensure(user=user)
+    UserProfile.objects.filter(user=user).update(
+        signup_ip=get_client_ip(request) if request is not None else None,
+        referral=str(referral)[:64],
+    )
+
+
+def profile_record_login(*, user, request):
+    """Count the login with ``F()`` so concurrent logins never lose an increment."""
+    values = {
+        "login_count": F("login_count") + 1,
+        "last_login_ip": get_client_ip(request) if request is not None else None,
+        "last_login_at": timezone.now(),
+    }
+    if not UserProfile.objects.filter(user=user).update(**values):
+        profile_ensure(user=user)
+        UserProfile.objects.filter(user=user).update(**values)
+
+
+def profile_start_trial_on_confirmation(*, email_address):
+    """Start the trial the first time a primary address is confirmed (if the setting says so).
+
+    Returns True when a trial was started.
+    """
+    if not getattr(settings, "ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED", False):
+        return False
+    if not email_address.primary:
+        return False
+    profile = profile_ensure(user=email_address.user)
+    if profile.trial_started_at is not None:
+        return False
+    profile.activate_trial(days=getattr(settings, "ACTIVITY_TRIAL_DAYS", 30))
+    return True
+
+
+def activity_prune(*, older_than_days, batch_size=1000):
+    """Delete log rows older than ``older_than_days`` in batches; record that it happened.
+
+    Each batch is its own transaction, so a long prune never holds locks on the whole table.
+    Returns ``{"LoginLog": n, ...}``.
+    """
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted = {}
+    for model in LOG_MODELS:
+        total = 0
+        manager = model._base_manager
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    manager.filter(created_at__lt=cutoff)
+                    .order_by("created_at")
+                    .values_list("pk", flat=True)[:batch_size]
+                )
+                if not batch:
+                    break
+                manager.filter(pk__in=batch).delete()
+            total += len(batch)
+        deleted[model.__name__] = total
+    security_log_create(
+        request=None,
+        event=SecurityLog.Event.ACTIVITY_PRUNED,
+        extra={"older_than_days": older_than_days, "cutoff": cutoff, "deleted": deleted},
+    )
+    return deleted
