@@ -146,6 +146,13 @@ def test_deleting_a_user_ends_their_sessions(staff, alice_browsers, user):
 def test_deactivating_a_user_in_admin_ends_their_sessions(staff, alice_browsers, user):
     _, admin = staff
     keys = [c.session.session_key for c in alice_browsers]
+    page = admin.get(f"/admin/accounts/user/{user.pk}/change/")
+    inline_management = {}
+    for inline in page.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        inline_management.update(
+            {management.add_prefix(name): value for name, value in management.initial.items()}
+        )
     response = admin.post(
         f"/admin/accounts/user/{user.pk}/change/",
         {
@@ -154,6 +161,7 @@ def test_deactivating_a_user_in_admin_ends_their_sessions(staff, alice_browsers,
             "date_joined_0": "2030-01-01",
             "date_joined_1": "10:00:00",
             # "is_active" left out: the checkbox is unticked.
+            **inline_management,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
