@@ -15,6 +15,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -23,8 +24,9 @@ from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts import signals
+from accounts import recovery_codes, signals
 from accounts.models import Authenticator, User, UserSession
+from tests.accounts.mfa_helpers import shown_codes
 from tests.accounts.mfa_standin_urls import second_step_urlconf
 from tests.conftest import login_client
 from tests.factories import AuthenticatorFactory, UserFactory
@@ -37,6 +39,8 @@ ADD_URL = "/accounts/2fa/webauthn/add/"
 LOGIN_URL = "/accounts/2fa/webauthn/login/"
 REAUTH_URL = "/accounts/2fa/webauthn/reauthenticate/"
 SECOND_STEP_URL = "/accounts/2fa/authenticate/"
+FACTOR_REAUTH_URL = "/accounts/2fa/reauthenticate/"
+CODES_SHOWN_ONCE = "mfa/recovery_codes/generated.html"
 
 
 class HttpsClient(Client):
@@ -106,12 +110,26 @@ MFA_SIGNALS = (
 )
 
 
-def recovery_codes_flow():
-    try:
-        from accounts.flows.mfa import ensure_recovery_codes
-    except ImportError:
-        return None
-    return ensure_recovery_codes
+def template_names(response):
+    return [t.name for t in response.templates]
+
+
+def asks_for_a_second_factor(response, next_url):
+    """Sent to confirm with a second factor (F8), then back to ``next_url``."""
+    return response.status_code == 302 and response["Location"] == (
+        f"{FACTOR_REAUTH_URL}?next={quote(next_url, safe='')}"
+    )
+
+
+def reauthenticate_with_key(client, soft, next_url):
+    """Confirm it's you with ``soft``'s key through the real page, as a browser would.
+
+    Key management asks a user who has a second factor for a recent use of it (F8); tests
+    about managing keys get there this way.
+    """
+    options = options_in(client.get(f"{REAUTH_URL}?next={quote(next_url)}"))
+    response = post_credential(client, REAUTH_URL, soft.get(options), next=next_url)
+    assert response.status_code == 302 and response["Location"] == next_url
 
 
 # --- Registration ---------------------------------------------------------------------------------
@@ -136,7 +154,9 @@ def test_add_key_stores_the_credential_and_sends_authenticator_added(
         {"name": "Blue key", "credential": json.dumps(soft.create(key_options, uv=False))},
     )
 
-    assert response.status_code == 302
+    # Her first second factor: the answer shows her new recovery codes (tested below).
+    assert response.status_code == 200
+    assert CODES_SHOWN_ONCE in template_names(response)
     authenticator = Authenticator.objects.get(user=user, type="webauthn")
     assert authenticator.data == {
         "credential_id": b64url(soft.credential_id),
@@ -163,16 +183,50 @@ def test_add_key_stores_the_credential_and_sends_authenticator_added(
     assert "Blue key" in listing and "Security key" in listing
 
 
-def test_the_first_key_also_creates_recovery_codes(alice_client, user, soft):
-    if recovery_codes_flow() is None:
-        pytest.skip(
-            "accounts.flows.mfa.ensure_recovery_codes comes with the TOTP issue (parallel "
-            "branch); this runs once it is merged"
-        )
+def test_the_first_key_shows_new_recovery_codes_once_and_a_second_key_none(
+    alice_client, user, signal_catcher
+):
+    added = signal_catcher(signals.authenticator_added)
+    first, second = SoftAuthenticator(), SoftAuthenticator()
     options = options_in(alice_client.get(ADD_URL))["key"]
-    response = post_credential(alice_client, ADD_URL, soft.create(options), name="Key")
-    assert response["Location"] == "/accounts/2fa/recovery-codes/"
-    assert Authenticator.objects.filter(user=user, type="recovery_codes").count() == 1
+
+    response = post_credential(alice_client, ADD_URL, first.create(options), name="First")
+
+    assert response.status_code == 200
+    assert CODES_SHOWN_ONCE in template_names(response)
+    codes = shown_codes(response)
+    assert len(codes) == 10 == len(set(codes))
+    key = Authenticator.objects.get(user=user, type="webauthn")
+    stored = Authenticator.objects.get(user=user, type="recovery_codes")
+    assert [c.kwargs["authenticator"] for c in added.call_args_list] == [key, stored]
+    # Registering counted as using the key: downloading the codes right after needs no
+    # further confirmation, and the download holds exactly the codes shown.
+    record = alice_client.session["account_authentication_records"][-1]
+    assert record == {
+        "method": "webauthn",
+        "type": "webauthn",
+        "id": key.pk,
+        "enrolled": True,
+        "at": mock.ANY,
+    }
+    download = alice_client.get("/accounts/2fa/recovery-codes/download/")
+    assert download.status_code == 200
+    assert all(code in download.content.decode() for code in codes)
+    # Shown once: the recovery-codes page does not show them again.
+    page = alice_client.get("/accounts/2fa/recovery-codes/")
+    assert page.status_code == 200
+    assert not any(code in page.content.decode() for code in codes)
+
+    options = options_in(alice_client.get(ADD_URL))["key"]
+    response = post_credential(alice_client, ADD_URL, second.create(options), name="Second")
+
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    second_key = Authenticator.objects.get(user=user, data__name="Second")
+    assert [c.kwargs["authenticator"] for c in added.call_args_list[2:]] == [second_key]
+    assert list(Authenticator.objects.filter(user=user, type="recovery_codes")) == [stored]
+    stored_now = Authenticator.objects.get(pk=stored.pk)
+    assert stored_now.data == stored.data
+    assert recovery_codes.use_code(stored_now, codes[0])
 
 
 def test_add_passkey_requires_user_verification(alice_client, user, soft, signal_catcher):
@@ -195,7 +249,7 @@ def test_add_passkey_requires_user_verification(alice_client, user, soft, signal
     response = post_credential(
         alice_client, ADD_URL, soft.create(options), name="Phone", passwordless="on"
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and CODES_SHOWN_ONCE in template_names(response)
     assert Authenticator.objects.get(user=user, type="webauthn").data["passwordless"] is True
 
 
@@ -225,7 +279,8 @@ def test_bad_registrations_are_refused(alice_client, user, soft, signal_catcher,
 def test_a_registration_response_cannot_be_replayed(alice_client, user, soft, signal_catcher):
     options = options_in(alice_client.get(ADD_URL))["key"]
     credential = soft.create(options)
-    assert post_credential(alice_client, ADD_URL, credential, name="Key").status_code == 302
+    response = post_credential(alice_client, ADD_URL, credential, name="Key")
+    assert response.status_code == 200 and CODES_SHOWN_ONCE in template_names(response)
     Authenticator.objects.filter(user=user).delete()
     added = signal_catcher(signals.authenticator_added)
     response = post_credential(alice_client, ADD_URL, credential, name="Key")
@@ -316,9 +371,10 @@ def test_list_shows_only_own_keys(alice_client, user, other_user):
     assert "Passkey" in html
 
 
-def test_rename_own_key_only(alice_client, user, other_user):
-    mine = make_key(user, SoftAuthenticator(), name="Old")
+def test_rename_own_key_only(alice_client, user, other_user, soft):
+    mine = make_key(user, soft, name="Old")
     theirs = make_key(other_user, SoftAuthenticator(), name="Bob key")
+    reauthenticate_with_key(alice_client, soft, LIST_URL)
     assert alice_client.get(f"/accounts/2fa/webauthn/keys/{mine.pk}/edit/").status_code == 200
     response = alice_client.post(f"/accounts/2fa/webauthn/keys/{mine.pk}/edit/", {"name": "New"})
     assert response["Location"] == LIST_URL
@@ -333,9 +389,11 @@ def test_rename_own_key_only(alice_client, user, other_user):
 def test_remove_own_key(alice_client, user, signal_catcher, mailoutbox):
     removed = signal_catcher(signals.authenticator_removed)
     AuthenticatorFactory(user=user, type="totp")
-    key = make_key(user, SoftAuthenticator(), name="Spare")
+    spare = SoftAuthenticator()
+    key = make_key(user, spare, name="Spare")
     pk = key.pk
     url = f"/accounts/2fa/webauthn/keys/{pk}/remove/"
+    reauthenticate_with_key(alice_client, spare, url)
     assert "Remove “Spare”?" in alice_client.get(url).content.decode()
     assert Authenticator.objects.filter(pk=pk).exists()
 
@@ -363,17 +421,58 @@ def test_cannot_remove_someone_elses_key(alice_client, other_user, signal_catche
     removed.assert_not_called()
 
 
-def test_removing_needs_recent_authentication_and_post(alice_client, user, signal_catcher):
+def test_removing_needs_recent_authentication_and_post(alice_client, user, soft, signal_catcher):
     removed = signal_catcher(signals.authenticator_removed)
-    key = make_key(user, SoftAuthenticator())
+    key = make_key(user, soft)
     url = f"/accounts/2fa/webauthn/keys/{key.pk}/remove/"
+    reauthenticate_with_key(alice_client, soft, url)
     later = timezone.now() + timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 5)
     with time_machine.travel(later):
         response = alice_client.post(url)
-    assert response["Location"].startswith("/accounts/reauthenticate/?next=")
+    assert asks_for_a_second_factor(response, url)
     assert alice_client.put(url).status_code == 405
     assert Authenticator.objects.filter(pk=key.pk).exists()
     removed.assert_not_called()
+
+
+def test_a_password_alone_does_not_let_a_key_holder_manage_keys(
+    alice_client, user, password, soft, signal_catcher
+):
+    """F8: once she has a key, only a recent use of a second factor lets her change them."""
+    key = make_key(user, soft, name="Blue key")
+    edit_url = f"/accounts/2fa/webauthn/keys/{key.pk}/edit/"
+    remove_url = f"/accounts/2fa/webauthn/keys/{key.pk}/remove/"
+    caught = catch_all(signal_catcher, "authenticator_added", "authenticator_removed")
+    response = alice_client.post(
+        "/accounts/reauthenticate/", {"password": password, "next": remove_url}
+    )
+    assert response.status_code == 302 and response["Location"] == remove_url
+
+    for url in (ADD_URL, edit_url, remove_url):
+        assert asks_for_a_second_factor(alice_client.get(url), url)
+    made_up = SoftAuthenticator().create(
+        {"challenge": b64url(b"c" * 32), "user": {"id": b64url(str(user.pk).encode())}}
+    )
+    assert asks_for_a_second_factor(
+        post_credential(alice_client, ADD_URL, made_up, name="Sneaky"), ADD_URL
+    )
+    assert asks_for_a_second_factor(alice_client.post(edit_url, {"name": "Renamed"}), edit_url)
+    assert asks_for_a_second_factor(alice_client.post(remove_url), remove_url)
+    assert list(Authenticator.objects.filter(user=user)) == [key]
+    key.refresh_from_db()
+    assert key.data["name"] == "Blue key"
+    for receiver in caught.values():
+        receiver.assert_not_called()
+
+    reauthenticate_with_key(alice_client, soft, remove_url)
+
+    assert alice_client.get(ADD_URL).status_code == 200
+    assert alice_client.get(edit_url).status_code == 200
+    response = alice_client.post(remove_url)
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+    assert not Authenticator.objects.filter(pk=key.pk).exists()
+    assert caught["authenticator_removed"].call_args.kwargs["authenticator"].pk == key.pk
+    caught["authenticator_added"].assert_not_called()
 
 
 def test_removing_the_last_second_factor_deletes_the_recovery_codes(
@@ -381,7 +480,9 @@ def test_removing_the_last_second_factor_deletes_the_recovery_codes(
 ):
     removed = signal_catcher(signals.authenticator_removed)
     codes = AuthenticatorFactory(user=user, type="recovery_codes")
-    first, second = make_key(user, SoftAuthenticator()), make_key(user, SoftAuthenticator())
+    soft = SoftAuthenticator()
+    first, second = make_key(user, soft), make_key(user, SoftAuthenticator())
+    reauthenticate_with_key(alice_client, soft, LIST_URL)
 
     alice_client.post(f"/accounts/2fa/webauthn/keys/{first.pk}/remove/")
     assert Authenticator.objects.filter(pk=codes.pk).exists()
@@ -902,7 +1003,10 @@ def test_reauthenticate_with_a_key(alice_client, user, signal_catcher):
     key = make_key(user, soft, passwordless=False)
     later = timezone.now() + timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 5)
     with time_machine.travel(later):
-        assert alice_client.get(ADD_URL)["Location"].startswith("/accounts/reauthenticate/")
+        assert asks_for_a_second_factor(alice_client.get(ADD_URL), ADD_URL)
+        # Without a code factor, the second-factor page sends her on to the key page.
+        response = alice_client.get(f"{FACTOR_REAUTH_URL}?next={quote(ADD_URL)}")
+        assert response["Location"] == f"{REAUTH_URL}?next={quote(ADD_URL, safe='')}"
         reauth_page = alice_client.get("/accounts/reauthenticate/?next=/accounts/2fa/webauthn/add/")
         assert 'data-testid="reauthenticate-webauthn"' in reauth_page.content.decode()
         options = options_in(alice_client.get(f"{REAUTH_URL}?next={ADD_URL}"))

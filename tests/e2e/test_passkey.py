@@ -70,7 +70,11 @@ def sign_out(page, site):
     assert page.locator("[data-testid=nav-user]").count() == 0
 
 
-def add_key(page, site, *, name, passkey, screenshot=None):
+def add_first_key(page, site, *, name, passkey, screenshot=None):
+    """Add alice's first second factor: the answer shows her new recovery codes, once.
+
+    She saves them ("I have saved them") and lands on the two-factor overview.
+    """
     page.goto(f"{site}/accounts/2fa/webauthn/add/")
     page.fill("input[name=name]", name)
     if passkey:
@@ -78,8 +82,13 @@ def add_key(page, site, *, name, passkey, screenshot=None):
     if screenshot:
         page.screenshot(path=str(screenshot), full_page=True)
     page.click("[data-testid=webauthn-add]")
-    # Back to the key list, or to the new recovery codes once the TOTP issue is merged.
-    page.wait_for_url(re.compile(r".*/accounts/2fa/(webauthn|webauthn/add)/$"))
+    codes = page.locator("[data-testid=recovery-codes] code")
+    codes.first.wait_for()
+    assert page.url == f"{site}/accounts/2fa/webauthn/add/"
+    assert codes.count() == 10
+    assert all(re.fullmatch(r"\d{8}", text) for text in codes.all_inner_texts())
+    page.click("[data-testid=recovery-codes-done]")
+    page.wait_for_url(f"{site}/accounts/2fa/")
 
 
 def test_add_a_passkey_then_sign_in_with_it_alone(
@@ -89,7 +98,7 @@ def test_add_a_passkey_then_sign_in_with_it_alone(
     sign_in_with_password(page, site)
     page.wait_for_url(f"{site}/")
 
-    add_key(
+    add_first_key(
         page,
         site,
         name="Laptop passkey",
@@ -123,7 +132,7 @@ def test_add_a_security_key_then_sign_in_with_password_and_key(
 ):
     sign_in_with_password(page, site)
     page.wait_for_url(f"{site}/")
-    add_key(page, site, name="Blue key", passkey=False)
+    add_first_key(page, site, name="Blue key", passkey=False)
     assert Authenticator.objects.get(user=alice, type="webauthn").data["passwordless"] is False
 
     sign_out(page, site)
