@@ -27,7 +27,6 @@ from django.utils import timezone
 from accounts import recovery_codes, signals
 from accounts.models import Authenticator, User, UserSession
 from tests.accounts.mfa_helpers import shown_codes
-from tests.accounts.mfa_standin_urls import second_step_urlconf
 from tests.conftest import login_client
 from tests.factories import AuthenticatorFactory, UserFactory
 from tests.webauthn_soft import SoftAuthenticator, b64url, b64url_decode
@@ -877,11 +876,8 @@ def test_sign_count_rules(browser, user, soft, signal_catcher, stored, received,
 
 
 @pytest.fixture
-def second_step(settings):
-    """The real second-step view if built (TOTP issue), else the stand-in urlconf."""
-    urlconf = second_step_urlconf()
-    if urlconf:
-        settings.ROOT_URLCONF = urlconf
+def second_step():
+    """The second-step page (/accounts/2fa/authenticate/) is the real one."""
 
 
 def start_password_login(client, user, password):

@@ -10,7 +10,6 @@ import re
 import pytest
 
 from accounts.models import Authenticator
-from tests.accounts.mfa_standin_urls import second_step_urlconf
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,11 +43,8 @@ def virtual_authenticator(page):
 
 
 @pytest.fixture
-def second_step(settings):
-    """The real second-step page if built (TOTP issue), else the stand-in urlconf."""
-    urlconf = second_step_urlconf()
-    if urlconf:
-        settings.ROOT_URLCONF = urlconf
+def second_step():
+    """The second-step page (/accounts/2fa/authenticate/) is the real one."""
 
 
 @pytest.fixture
