@@ -177,7 +177,7 @@ def authenticate_step(request, *, user, state):
     ``flows.login.get_pending_login``). Returns a response: the completed login, or back to
     the second-step page (with a fresh challenge) and an error message.
     """
-    if ratelimit.is_limited(request, "mfa_failed", key=user.pk):
+    if ratelimit.is_limited(request, "mfa_failed", key=f"user:{user.pk}"):
         flows.refuse_rate_limited(request, action="mfa_failed", user=user)
         return too_many_requests(request)
     form = CredentialForm(request.POST)
@@ -190,6 +190,6 @@ def authenticate_step(request, *, user, state):
             message = error.message
     else:
         message = form.errors["credential"][0]
-    ratelimit.consume(request, "mfa_failed", key=user.pk)
+    ratelimit.consume(request, "mfa_failed", key=f"user:{user.pk}")
     messages.error(request, message)
     return redirect("mfa_authenticate")

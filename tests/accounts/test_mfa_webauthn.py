@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts import recovery_codes, signals
 from accounts.models import Authenticator, User, UserSession
-from tests.accounts.mfa_helpers import shown_codes
+from tests.accounts.mfa_helpers import add_totp, shown_codes
 from tests.conftest import login_client
 from tests.factories import AuthenticatorFactory, UserFactory
 from tests.webauthn_soft import SoftAuthenticator, b64url, b64url_decode
@@ -982,6 +982,26 @@ def test_second_step_failures_are_rate_limited(
         action="mfa_failed",
         user=user,
     )
+
+
+def test_wrong_codes_and_wrong_keys_share_one_budget(
+    second_step, browser, user, password, signal_catcher
+):
+    """3 wrong TOTP codes + 2 bad key assertions use up the account's 5 tries together."""
+    soft = SoftAuthenticator()
+    make_key(user, soft, passwordless=False)
+    add_totp(user)
+    start_password_login(browser, user, password)
+    for _ in range(3):
+        browser.post(SECOND_STEP_URL, {"code": "000000"})
+    for _ in range(2):
+        browser.post(SECOND_STEP_URL, {"credential": "{}"})
+    limited = signal_catcher(signals.rate_limited)
+    options = options_in(browser.get(SECOND_STEP_URL), "webauthn-authenticate-options")
+    response = post_credential(browser, SECOND_STEP_URL, soft.get(options))
+    assert response.status_code == 429
+    assert "_auth_user_id" not in browser.session
+    assert limited.call_args.kwargs["action"] == "mfa_failed"
 
 
 def test_second_step_page_offers_no_key_to_users_without_one(second_step, browser, user, password):
