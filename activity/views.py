@@ -5,7 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
-from activity import charts, selectors, useragents
+from accounts.devices import describe_user_agent
+from activity import charts, selectors
 
 DASHBOARD_PERMISSIONS = ("activity.view_loginlog", "activity.view_securitylog")
 
@@ -63,5 +64,5 @@ def my_activity(request):
     logins = selectors.user_logins(user=request.user, limit=50)
     events = selectors.user_security_events(user=request.user, limit=50)
     for row in (*logins, *events):
-        row.browser = useragents.describe(row.user_agent)
+        row.browser = describe_user_agent(row.user_agent)
     return TemplateResponse(request, "activity/activity.html", {"logins": logins, "events": events})

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from activity import useragents
+from accounts.devices import describe_user_agent
 from activity.models import LoginLog, SecurityLog
 from tests.factories import DEFAULT_PASSWORD
 
@@ -74,11 +74,11 @@ def test_limits_to_the_last_50_of_each(auth_client, user, django_assert_max_num_
         (
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
             "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
-            "Safari on iOS",
+            "Mobile Safari on iOS",
         ),
         ("curl/8.5.0", "curl"),
         ("", "Unknown browser"),
     ],
 )
 def test_describe_user_agent(agent, expected):
-    assert useragents.describe(agent) == expected
+    assert describe_user_agent(agent) == expected
