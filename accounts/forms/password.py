@@ -114,18 +114,8 @@ class ResetPasswordForm(forms.Form):
         return email
 
 
-class ResetPasswordKeyForm(NewPasswordMixin, forms.Form):
+class ResetPasswordKeyForm(SetPasswordForm):
     """The new password for the user the (already checked) reset key belongs to."""
 
     password1 = NewPasswordField(label="New password", help_text=_password_help_text)
     password2 = NewPasswordField(label="New password (again)")
-
-    def __init__(self, *args, user, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-        self.fields["password1"].widget.attrs["autofocus"] = True
-
-    def clean(self):
-        cleaned = super().clean()
-        self.clean_new_password(cleaned, self.user)
-        return cleaned
