@@ -127,6 +127,14 @@ def activate_totp(request, *, secret, last_step):
     return authenticator, codes
 
 
+def _delete_keeping_pk(authenticator):
+    """Delete the row; the instance keeps its pk (Django clears it) so receivers of
+    ``authenticator_removed`` can tell which authenticator went, as for security keys."""
+    pk = authenticator.pk
+    authenticator.delete()
+    authenticator.pk = pk
+
+
 def deactivate_totp(request):
     """Remove the TOTP factor, and the recovery codes if no other second factor is left."""
     user = request.user
@@ -135,12 +143,12 @@ def deactivate_totp(request):
         authenticator = get_authenticator(user, Authenticator.Type.TOTP)
         if authenticator is None:
             return removed
-        authenticator.delete()
+        _delete_keeping_pk(authenticator)
         removed.append(authenticator)
         if not has_second_factor(user):
             codes = get_authenticator(user, Authenticator.Type.RECOVERY_CODES)
             if codes is not None:
-                codes.delete()
+                _delete_keeping_pk(codes)
                 removed.append(codes)
                 request.session.pop(FRESH_RECOVERY_CODES_SESSION_KEY, None)
         for item in removed:

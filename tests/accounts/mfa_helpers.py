@@ -82,8 +82,8 @@ def shown_codes(response):
 
 
 class DeletedAuthenticator:
-    """Matches the instance a removal signal carries: Django clears ``pk`` on delete, so
-    it is compared by class, type, owner and that its row is gone."""
+    """Matches the instance a removal signal carries: by class, type, owner, and that it
+    still names its pk (so receivers can tell which one went) while its row is gone."""
 
     def __init__(self, type_, user):
         self.type, self.user = type_, user
@@ -93,7 +93,8 @@ class DeletedAuthenticator:
             isinstance(other, Authenticator)
             and other.type == self.type
             and other.user_id == self.user.pk
-            and other.pk is None
+            and other.pk is not None
+            and not Authenticator.objects.filter(pk=other.pk).exists()
         )
 
     def __repr__(self):

@@ -5,7 +5,10 @@ Reusable by every flow's tests:
 - ``audit``: remembers the last row of each log table; after an action, ``audit.new(Model)``
   lists the rows written since, ``audit.events()`` the ``(model, event)`` pairs, and
   ``audit.assert_one(Model, event=..., **fields)`` checks that exactly one row of that model
-  was written and that it has those fields. ``audit.mark()`` starts a new window.
+  was written and that it has those fields; ``audit.one(Model, event, **fields)`` the same for
+  the rows of one event when a flow writes several. ``audit.mark()`` starts a new window.
+- ``BROWSER`` (client defaults) and ``FROM_BROWSER`` (the row fields they give): a browser with
+  a known IP and user agent, to check that both reach the rows.
 - ``signal_request(user=None, **meta)``: a RequestFactory request with a saved session (as
   the flows have), ``REMOTE_ADDR`` and a user agent, for sending a signal directly.
 """
@@ -22,6 +25,8 @@ from activity.models import LoginLog, MFALog, SecurityLog
 LOG_MODELS = (LoginLog, SecurityLog, MFALog)
 TEST_IP = "203.0.113.7"
 TEST_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+BROWSER = {"REMOTE_ADDR": TEST_IP, "HTTP_USER_AGENT": TEST_AGENT}
+FROM_BROWSER = {"ip_address": TEST_IP, "user_agent": TEST_AGENT}
 
 
 def session_queries():
@@ -58,6 +63,14 @@ class AuditRecorder:
         actual = {name: getattr(row, name) for name in fields}
         assert actual == fields
         return row
+
+    def one(self, model, event, **fields):
+        """Exactly one new ``model`` row of ``event`` (others may exist), with ``fields``."""
+        rows = [row for row in self.new(model) if row.event == event]
+        assert len(rows) == 1, f"expected one {model.__name__} {event!r}, got {self.events()}"
+        actual = {name: getattr(rows[0], name) for name in fields}
+        assert actual == fields
+        return rows[0]
 
     def assert_none(self):
         assert self.events() == []

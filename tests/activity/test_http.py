@@ -1,8 +1,8 @@
 """The flows on main, over HTTP: each writes exactly the expected audit rows, and a failing
 audit write rolls its flow back.
 
-Flows landing later (password, email, MFA, WebAuthn, sessions) get their HTTP cases from the
-integrator with the same ``audit`` fixture (tests/activity/conftest.py).
+The other flows (passwords, email, second factors, sessions, abuse) are in
+``test_http_flows_*.py`` with the same ``audit`` fixture (tests/activity/conftest.py).
 """
 
 import hashlib
@@ -12,6 +12,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.contrib.auth.hashers import check_password
+from django.test import Client
 
 from accounts.models import User
 from activity import services
@@ -233,22 +234,30 @@ class TestAtomicity:
         assert UserProfile.objects.get(user=user).login_count == 0
         assert not user.session_records.exists()
 
-    def test_failing_security_log_keeps_the_old_password(self, user, password, client):
-        """Password change: skipped until /accounts/password/change/ replaces its placeholder."""
+    def test_failing_security_log_keeps_the_old_password(self, user, password, client, audit):
+        """Issue #7 point 2: the password change and its audit row commit together or not."""
         client.post("/accounts/login/", {"login": "alice", "password": password})
-        if client.get("/accounts/password/change/").status_code == 404:
-            pytest.skip("the password change flow is not on main yet")
+        assert client.get("/accounts/password/change/").status_code == 200
+        audit.mark()
         client.raise_request_exception = False
         new = "another long passphrase 42"
-        with mock.patch.object(SecurityLog.objects, "create", side_effect=RuntimeError):
+        with mock.patch.object(
+            SecurityLog.objects, "create", side_effect=RuntimeError("audit down")
+        ) as create:
             response = client.post(
                 "/accounts/password/change/",
                 {"oldpassword": password, "password1": new, "password2": new},
             )
         assert response.status_code == 500
+        assert create.call_args.kwargs["event"] == "password_changed"
         user.refresh_from_db()
         assert check_password(password, user.password)
         assert not check_password(new, user.password)
+        audit.assert_none()
+        # A fresh login still takes the old password.
+        other = Client()
+        response = other.post("/accounts/login/", {"login": "alice", "password": password})
+        assert response.status_code == 302 and "_auth_user_id" in other.session
 
 
 def test_user_deletion_keeps_the_rows_with_their_snapshot(client, user, audit):
