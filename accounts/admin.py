@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.flows.email import Verification, verify_address
+from accounts.flows.mfa import remove_authenticator_by_staff
 from accounts.flows.sessions import end_all_sessions_by_staff, end_session
 from accounts.models import Authenticator, EmailAddress, User, UserSession
 
@@ -54,6 +55,13 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        remove_authenticator_by_staff(request, authenticator=obj)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset.select_related("user"):
+            remove_authenticator_by_staff(request, authenticator=authenticator)
 
 
 @admin.register(UserSession)

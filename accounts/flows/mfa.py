@@ -365,3 +365,17 @@ def did_recently_authenticate_with_factor(request):
     records = request.session.get(AUTHENTICATION_RECORDS_SESSION_KEY) or []
     latest = max((r.get("at", 0) for r in records if r.get("method") in FACTOR_METHODS), default=0)
     return time.time() - latest <= settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
+
+
+def remove_authenticator_by_staff(request, *, authenticator):
+    """Staff removed a factor in the admin (e.g. a user lost their phone).
+
+    Sent as ``authenticator_removed`` with the admin's request, so the audit trail names the
+    staff member as actor.
+    """
+    user = authenticator.user
+    with transaction.atomic():
+        _delete_keeping_pk(authenticator)
+        authenticator_removed.send(
+            sender=Authenticator, request=request, user=user, authenticator=authenticator
+        )
