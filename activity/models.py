@@ -205,7 +205,9 @@ class UserProfile(models.Model):
         verbose_name = "profile"
 
     def __str__(self):
-        return f"profile of {self.user_id}"
+        # The admin's inline heading reads "Profile: profile of alice"; the inline formset
+        # has already cached ``user``, so naming it costs no query there.
+        return f"profile of {self.user.get_username()}"
 
     @property
     def trial_active(self):

@@ -43,9 +43,7 @@ class Visitor:
         a full-page screenshot named after the role and the page."""
         self.page.wait_for_load_state("networkidle")
         errors = [
-            error
-            for error in self.errors
-            if not (status >= 400 and f"status of {status}" in error)
+            error for error in self.errors if not (status >= 400 and f"status of {status}" in error)
         ]
         assert errors == [], name
         assert self.page.evaluate("window.__cspViolations") == [], name
