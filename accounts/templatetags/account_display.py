@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from accounts.devices import _families, describe_user_agent
+
 register = template.Library()
 
 
@@ -18,3 +20,15 @@ def ago(moment):
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
+
+
+@register.filter
+def browser(user_agent):
+    """ "Firefox on Linux" for a user agent the parser knows; else the raw string (so nothing is
+    lost for an odd client), or "unknown" when there is none."""
+    if not user_agent:
+        return "unknown"
+    browser, system = _families(user_agent)
+    if browser is None and system is None:
+        return user_agent
+    return describe_user_agent(user_agent)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/accounts/password/change/"
 NEW_PASSWORD = "a brand new passphrase 42"
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 
 def change(client, old=DEFAULT_PASSWORD, new=NEW_PASSWORD, new2=None, **extra):
@@ -117,7 +117,7 @@ def test_change_mails_a_notice_without_secrets(client, user, mailoutbox):
     html = message.alternatives[0][0]
     for body in (message.body, html):
         assert "203.0.113.7" in body
-        assert "TestBrowser/1.0" in body
+        assert "Firefox on Linux" in body  # the browser in words, not the raw user agent
         assert re.search(r"\d{1,2} \w+ \d{4}, \d\d:\d\d", body)
         assert NEW_PASSWORD not in body and DEFAULT_PASSWORD not in body
         assert "http" not in body

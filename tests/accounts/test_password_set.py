@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 URL = "/accounts/password/set/"
 NEW_PASSWORD = "my very first passphrase"
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/2.0"
+BROWSER = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36"
+)
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def test_set_sends_password_set_and_makes_the_password_usable(
     message = mailoutbox[0]
     assert message.to == ["carol@example.com"]
     for body in (message.body, message.alternatives[0][0]):
-        assert "198.51.100.9" in body and "TestBrowser/2.0" in body
+        assert "198.51.100.9" in body and "Chrome on Windows" in body
         assert re.search(r"\d{1,2} \w+ \d{4}, \d\d:\d\d", body)
         assert NEW_PASSWORD not in body
     # The new password signs in through the real form.
