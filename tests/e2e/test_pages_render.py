@@ -6,7 +6,7 @@ a full-page screenshot (``test-artifacts/pages-*.png``) for a person to look at.
 import pytest
 from django.core import mail
 
-from accounts.models import EmailAddress
+from accounts.models import EmailAddress, EmailConfirmation
 from tests.accounts.mfa_helpers import add_recovery_codes, add_totp, add_webauthn, current_code
 from tests.factories import DEFAULT_PASSWORD, EmailAddressFactory, UserFactory
 
@@ -93,13 +93,14 @@ def test_anonymous_pages(page, live_server, screenshot_dir):
 
 def test_signed_in_pages(page, live_server, screenshot_dir):
     user = UserFactory(username="carol", email="carol@example.com")
-    EmailAddressFactory(user=user, email="carol.work@example.org", verified=False)
+    work = EmailAddressFactory(user=user, email="carol.work@example.org", verified=False)
     visitor = Visitor(page, screenshot_dir, "user")
     visitor.sign_in("carol")
     assert "Signed in as carol" in page.inner_text("[data-testid=nav-user]")
     visitor.check("home")
 
     visitor.visit("/accounts/email/", "email")
+    visitor.visit(f"/accounts/confirm-email/{EmailConfirmation(work).key}/", "confirm-email")
     visitor.visit("/accounts/password/change/", "password-change")
     visitor.visit("/accounts/password/set/", "password-set", lands_on="/accounts/password/change/")
     visitor.visit("/accounts/2fa/", "2fa-index")
@@ -120,7 +121,7 @@ def test_signed_in_pages_with_second_factors(page, live_server, screenshot_dir):
     user = UserFactory(username="dana", email="dana@example.com")
     _, secret = add_totp(user)
     add_recovery_codes(user)
-    add_webauthn(user)
+    key = add_webauthn(user)
     visitor = Visitor(page, screenshot_dir, "mfa")
     visitor.sign_in("dana")
     assert page.url.endswith("/accounts/2fa/authenticate/")
@@ -133,6 +134,8 @@ def test_signed_in_pages_with_second_factors(page, live_server, screenshot_dir):
     visitor.visit("/accounts/2fa/recovery-codes/", "recovery-codes")
     visitor.visit("/accounts/2fa/totp/deactivate/", "totp-deactivate")
     visitor.visit("/accounts/2fa/webauthn/", "webauthn-list")
+    visitor.visit(f"/accounts/2fa/webauthn/keys/{key.pk}/edit/", "webauthn-edit")
+    visitor.visit(f"/accounts/2fa/webauthn/keys/{key.pk}/remove/", "webauthn-remove")
     visitor.visit("/accounts/2fa/reauthenticate/", "2fa-reauthenticate")
 
 
