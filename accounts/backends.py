@@ -18,7 +18,7 @@ class UsernameOrEmailBackend(ModelBackend):
             username = kwargs.get(User.USERNAME_FIELD) or kwargs.get("email")
         if username is None or password is None:
             return None
-        user = find_user_by_login(username)
+        user = find_user_by_login(username, request=request)
         if user is None:
             User().set_password(password)
             return None

@@ -24,16 +24,19 @@ def record_session(request, user):
         request.session.save()
     request.session[SESSION_STARTED_KEY] = request.session[SESSION_SEEN_KEY] = time.time()
     now = timezone.now()
-    UserSession.objects.update_or_create(
-        session_key=request.session.session_key,
-        defaults={
-            "user": user,
-            "created_at": now,
-            "last_seen_at": now,
-            "ip": get_client_ip(request),
-            "user_agent": get_user_agent(request),
-        },
-    )
+    fields = {
+        "user": user,
+        "created_at": now,
+        "last_seen_at": now,
+        "ip": get_client_ip(request),
+        "user_agent": get_user_agent(request),
+    }
+    # The key was just rotated, so there is normally no record to update: UPDATE (no row)
+    # then INSERT costs two queries where update_or_create costs six (savepoints, a locking
+    # SELECT). A key is never recorded twice in one request, so no lock is needed.
+    key = request.session.session_key
+    if not UserSession.objects.filter(session_key=key).update(**fields):
+        UserSession.objects.create(session_key=key, **fields)
 
 
 def keep_session_after_password_change(request, user):

@@ -14,15 +14,33 @@ def is_email_login(value):
     return "@" in value
 
 
-def find_user_by_login(value):
+# Per-request memo of ``find_user_by_login``: the login form, the auth backend and the
+# failed-login audit receiver all resolve the same typed value in one request.
+_LOOKUPS_ATTR = "_account_login_lookups"
+
+
+def find_user_by_login(value, *, request=None):
     """Return the user a login value names, or ``None``.
 
     An email matches a verified address first, then any address of an account, then the
-    ``User.email`` mirror (for users created by ``createsuperuser``).
+    ``User.email`` mirror (for users created by ``createsuperuser``). With ``request``, the
+    answer is remembered for that request, so one login attempt looks the account up once.
     """
     value = normalize_login(value)
     if not value or len(value) > 254 or "\x00" in value:
         return None
+    if request is None:
+        return _lookup(value)
+    lookups = getattr(request, _LOOKUPS_ATTR, None)
+    if lookups is None:
+        lookups = {}
+        setattr(request, _LOOKUPS_ATTR, lookups)
+    if value not in lookups:
+        lookups[value] = _lookup(value)
+    return lookups[value]
+
+
+def _lookup(value):
     if not is_email_login(value):
         return User.objects.filter(username__iexact=value).first()
     lowered = value.lower()

@@ -23,7 +23,7 @@ from activity.models import LoginLog, MFALog, SecurityLog
 def on_user_post_save(sender, instance, created, raw=False, **kwargs):
     """Every user gets a profile, however it was created (signup, createsuperuser, admin)."""
     if created and not raw:
-        services.profile_ensure(user=instance)
+        services.profile_ensure(user=instance, new_user=True)
 
 
 def on_user_logged_in(sender, request, user, **kwargs):
@@ -48,7 +48,7 @@ def on_user_logged_out(sender, request, user, **kwargs):
 
 def on_user_login_failed(sender, credentials, request=None, **kwargs):
     typed = str(credentials.get("username") or credentials.get("email") or "")
-    user = find_user_by_login(typed)
+    user = find_user_by_login(typed, request=request)
     services.login_log_create(
         request=request,
         event=LoginLog.Event.FAILED,

@@ -120,7 +120,14 @@ def mfa_log_create(
     )
 
 
-def profile_ensure(*, user):
+def profile_ensure(*, user, new_user=False):
+    """The user's profile, created if missing.
+
+    ``new_user``: the user row was just inserted, so no profile can exist yet; a plain INSERT
+    spares the lookup (and the savepoints) of ``get_or_create``.
+    """
+    if new_user:
+        return UserProfile.objects.create(user=user)
     profile, _ = UserProfile.objects.get_or_create(user=user)
     return profile
 
@@ -129,11 +136,14 @@ def profile_record_signup(*, user, request):
     """Keep where the account was created from, and the ``?ref=`` seen before signup."""
     session = getattr(request, "session", None)
     referral = (session.get(REFERRAL_SESSION_KEY) if session is not None else None) or ""
-    profile_ensure(user=user)
-    UserProfile.objects.filter(user=user).update(
-        signup_ip=get_client_ip(request) if request is not None else None,
-        referral=str(referral)[:64],
-    )
+    values = {
+        "signup_ip": get_client_ip(request) if request is not None else None,
+        "referral": str(referral)[:64],
+    }
+    # The post_save receiver has created the profile already: one UPDATE, no re-read.
+    if not UserProfile.objects.filter(user=user).update(**values):
+        profile_ensure(user=user)
+        UserProfile.objects.filter(user=user).update(**values)
 
 
 def profile_record_login(*, user, request):

@@ -11,6 +11,9 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
+from django.contrib.sessions.backends.db import SessionStore as DBSessionStore
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -53,6 +56,73 @@ def _hash_matches(data, user):
     return any(constant_time_compare(stored, value) for value in current)
 
 
+def load_sessions(session_keys):
+    """``{session_key: data}`` of the sessions among ``session_keys`` that the store still has.
+
+    One read whatever the number of keys: a single ``IN`` query on database-backed stores
+    (``db``, ``cached_db``: the database row is authoritative), one ``get_many`` on the cache
+    store; other engines load key by key. Expired entries are left out as the store's own
+    ``load()`` leaves them out (database ``expire_date``, cache TTL).
+    """
+    keys = [key for key in session_keys if key]
+    if not keys:
+        return {}
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if issubclass(store_class, DBSessionStore):
+        decoder = store_class()
+        rows = (
+            store_class.get_model_class()
+            .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+            .values_list("session_key", "session_data")
+        )
+        loaded = {key: decoder.decode(data) for key, data in rows}
+        return {key: data for key, data in loaded.items() if data}
+    if issubclass(store_class, CacheSessionStore):
+        prefix = store_class.cache_key_prefix
+        try:
+            found = caches[settings.SESSION_CACHE_ALIAS].get_many([prefix + key for key in keys])
+        except Exception:  # as SessionStore.load(): a backend may refuse a key
+            found = None
+        if found is not None:
+            return {name[len(prefix) :]: data for name, data in found.items() if data}
+    loaded = {}
+    for key in keys:
+        store = store_class(key)
+        data = store.load()
+        if data and store.session_key is not None:
+            loaded[key] = data
+    return loaded
+
+
+def _is_alive(record, data, now):
+    """Is ``data`` (the store's entry for ``record``, or None) a live session of its user?"""
+    if not data:
+        return False
+    if str(data.get(SESSION_KEY)) != str(record.user_id) or not _hash_matches(data, record.user):
+        return False
+    return not _timed_out(data, now.timestamp())
+
+
+def _in_grace(record, now):
+    # The login writes the record before the session data is saved at the end of its request.
+    return record.created_at > now - RECORD_GRACE
+
+
+def alive_records(records):
+    """The pks of ``records`` whose session is still usable by its user (one store read).
+
+    ``record.user`` must be loaded (``select_related`` or set by the caller).
+    """
+    now = timezone.now()
+    to_check = [record for record in records if not _in_grace(record, now)]
+    data = load_sessions(record.session_key for record in to_check)
+    return {
+        record.pk
+        for record in records
+        if _in_grace(record, now) or _is_alive(record, data.get(record.session_key), now)
+    }
+
+
 def session_is_alive(record):
     """Is the session behind ``record`` still usable by its user?
 
@@ -61,15 +131,7 @@ def session_is_alive(record):
     someone else does not count. A record younger than a minute is taken as alive: the login
     writes it before the session data is saved at the end of that request.
     """
-    if record.created_at > timezone.now() - RECORD_GRACE:
-        return True
-    store = _store(record.session_key)
-    data = store.load()
-    if not data or store.session_key is None:
-        return False
-    if str(data.get(SESSION_KEY)) != str(record.user_id) or not _hash_matches(data, record.user):
-        return False
-    return not _timed_out(data, timezone.now().timestamp())
+    return record.pk in alive_records([record])
 
 
 def _surely_ended():
@@ -97,12 +159,15 @@ def list_active_sessions(request):
     """
     current_key = request.session.session_key
     a_minute_ago = timezone.now() - timedelta(minutes=1)
-    records = UserSession.objects.filter(user=request.user).order_by("-last_seen_at", "-pk")
-    active, ended = [], []
+    records = list(UserSession.objects.filter(user=request.user).order_by("-last_seen_at", "-pk"))
     for record in records:
         record.user = request.user
         record.is_current = record.session_key == current_key
-        if record.is_current or session_is_alive(record):
+    # One read of the session store for all of them (not one per row).
+    alive = alive_records([record for record in records if not record.is_current])
+    active, ended = [], []
+    for record in records:
+        if record.is_current or record.pk in alive:
             record.device = describe_user_agent(record.user_agent)
             record.seen_just_now = record.last_seen_at > a_minute_ago
             active.append(record)
@@ -122,9 +187,16 @@ def prune_session_records(*, chunk_size=500):
     pruned, _ = UserSession.objects.filter(_surely_ended()).delete()
     ended = []
     records = UserSession.objects.select_related("user").order_by("pk")
+    chunk = []
     for record in records.iterator(chunk_size=chunk_size):
-        if not session_is_alive(record):
-            ended.append(record.pk)
+        chunk.append(record)
+        if len(chunk) == chunk_size:
+            alive = alive_records(chunk)
+            ended.extend(record.pk for record in chunk if record.pk not in alive)
+            chunk = []
+    if chunk:
+        alive = alive_records(chunk)
+        ended.extend(record.pk for record in chunk if record.pk not in alive)
     for start in range(0, len(ended), chunk_size):
         count, _ = UserSession.objects.filter(pk__in=ended[start : start + chunk_size]).delete()
         pruned += count
@@ -202,28 +274,38 @@ def _is_signup_login(request):
 
 
 def _cap_known_devices(user):
+    """Keep the ``limit`` most recently seen devices; return whether any other than the one
+    just added existed (one query reads both: the list is capped, so it stays short)."""
     limit = getattr(settings, "ACCOUNT_MAX_KNOWN_DEVICES", DEFAULT_MAX_KNOWN_DEVICES)
     devices = KnownDevice.objects.filter(user=user).order_by("-last_seen_at", "-pk")
-    stale = list(devices.values_list("pk", flat=True)[limit:])
+    pks = list(devices.values_list("pk", flat=True))
+    stale = pks[limit:]
     if stale:
         KnownDevice.objects.filter(pk__in=stale).delete()
+    return len(pks) > 1
 
 
 def remember_device(request, *, user):
-    """Record this request's device for ``user``; return ``(is_new, had_history)``."""
+    """Record this request's device for ``user``; return ``(is_new, had_history)``.
+
+    A device seen before implies a history; only a new one needs to look at the others.
+    """
     now = timezone.now()
+    fingerprint = request_fingerprint(request)
     with transaction.atomic():
-        had_history = KnownDevice.objects.filter(user=user).exists()
+        # The usual case, a known device, is one UPDATE.
+        if KnownDevice.objects.filter(user=user, fingerprint=fingerprint).update(last_seen_at=now):
+            return False, True
         device, created = KnownDevice.objects.get_or_create(
             user=user,
-            fingerprint=request_fingerprint(request),
+            fingerprint=fingerprint,
             defaults={"first_seen_at": now, "last_seen_at": now},
         )
-        if created:
-            _cap_known_devices(user)
-        else:
+        if not created:  # a concurrent login from the same device inserted it meanwhile
             KnownDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
-    return created, had_history
+            return False, True
+        had_history = _cap_known_devices(user)
+    return True, had_history
 
 
 def notify_if_new_device(request, *, user):

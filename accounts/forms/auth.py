@@ -142,7 +142,7 @@ class LoginForm(forms.Form):
             return cleaned
         login = normalize_login(login)
         cleaned["login"] = login
-        account = find_user_by_login(login)
+        account = find_user_by_login(login, request=self.request)
         account_key = f"user:{account.pk}" if account else f"login:{login.lower()}"
         if not ratelimit.consume(self.request, "login_failed", key=account_key):
             self.rate_limited = RateLimited(

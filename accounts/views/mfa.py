@@ -57,18 +57,24 @@ def _webauthn_count(user):
 @never_cache
 @require_http_methods(["GET"])
 def index(request):
-    user = request.user
-    codes = flows.get_authenticator(user, Authenticator.Type.RECOVERY_CODES)
+    # One query for every factor of the user (at most a TOTP, a set of codes and a few keys).
+    factors = list(Authenticator.objects.filter(user=request.user).order_by("pk"))
+    by_type = {}
+    for factor in factors:
+        by_type.setdefault(factor.type, []).append(factor)
+    totp_factor = next(iter(by_type.get(Authenticator.Type.TOTP, [])), None)
+    codes = next(iter(by_type.get(Authenticator.Type.RECOVERY_CODES, [])), None)
+    webauthn_count = len(by_type.get(Authenticator.Type.WEBAUTHN, []))
     return render(
         request,
         "mfa/index.html",
         {
-            "totp": flows.get_authenticator(user, Authenticator.Type.TOTP),
+            "totp": totp_factor,
             "recovery_codes": codes,
             "recovery_codes_left": recovery_codes.remaining(codes) if codes else 0,
             "recovery_codes_total": recovery_codes.total(codes) if codes else 0,
-            "webauthn_count": _webauthn_count(user),
-            "has_second_factor": has_second_factor(user),
+            "webauthn_count": webauthn_count,
+            "has_second_factor": totp_factor is not None or webauthn_count > 0,
         },
     )
 
