@@ -108,6 +108,7 @@ def perform_login(request, *, user, redirect_url, remember=None):
 
     ``remember=False`` makes the session end when the browser closes.
     """
+    clear_pending_login(request)  # another user's half-done login ends with this one
     django_login(request, user, backend=BACKEND)
     if remember is False:
         request.session.set_expiry(0)
