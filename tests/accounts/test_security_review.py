@@ -153,9 +153,7 @@ def test_passkey_still_signs_in(user):
     ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cache"],
     ids=["db", "cache"],
 )
-def test_key_reauthentication_moves_the_session_record_to_the_new_key(
-    user, settings, engine
-):
+def test_key_reauthentication_moves_the_session_record_to_the_new_key(user, settings, engine):
     """Reauthenticating with a security key gives the session a new key (C1); its record
     must follow, or "sign out everywhere else" from another device (and the staff action)
     would no longer find, hence never end, this session.
