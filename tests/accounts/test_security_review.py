@@ -255,3 +255,22 @@ def test_a_path_or_own_url_next_is_kept(user, target):
     client = login_client(Client(), user)
     response = client.post("/accounts/logout/", {"next": target})
     assert response["Location"] == target
+
+
+# --- Session keys are bearer secrets: never rendered --------------------------------------
+
+
+def test_admin_never_shows_a_session_key(staff, user):
+    """A session key is as good as the session: staff viewing records must not be able to
+    read (and replay) one. Fix: ``UserSessionAdmin`` excludes ``session_key``."""
+    alice = login_client(Client(), user)
+    key = alice.session.session_key
+    record = UserSession.objects.get(session_key=key)
+    admin = login_client(Client(), staff)
+    for url in (
+        "/admin/accounts/usersession/",
+        f"/admin/accounts/usersession/{record.pk}/change/",
+    ):
+        response = admin.get(url)
+        assert response.status_code == 200
+        assert key not in response.content.decode()
