@@ -274,3 +274,51 @@ def test_admin_never_shows_a_session_key(staff, user):
         response = admin.get(url)
         assert response.status_code == 200
         assert key not in response.content.decode()
+
+
+# --- Every refusal by a rate limit is reported ----------------------------------------------
+
+
+def test_code_reauthentication_refused_by_its_rate_limit_sends_rate_limited(
+    clock, user, signal_catcher
+):
+    """The code reauthentication page answered 429 silently, unlike every other limited
+    page: staff saw no trace of it. Fix: ``views.mfa.reauthenticate`` reports it."""
+    from unittest import mock
+
+    _, secret = add_totp(user)
+    client = Client()
+    start_login(client, user)
+    client.post(SECOND_STEP_URL, {"code": code_at(secret, T0)})
+    for _ in range(10):
+        client.post("/accounts/2fa/reauthenticate/", {})  # invalid form: no code checked
+    limited = signal_catcher(signals.rate_limited)
+    response = client.post("/accounts/2fa/reauthenticate/", {"code": "123456"})
+    assert response.status_code == 429
+    limited.assert_called_once_with(
+        signal=signals.rate_limited,
+        sender=None,
+        request=mock.ANY,
+        action="reauthenticate",
+        user=user,
+    )
+
+
+def test_pending_login_dies_when_the_password_changes(clock, user, signal_catcher):
+    """Someone typed alice's (leaked) password and waits at the code prompt; alice, warned,
+    resets her password. The half-done login must not be completable with the old password.
+
+    Fix: ``flows.login`` binds the pending login to the password (session auth hash).
+    """
+    _, secret = add_totp(user)
+    client = Client()
+    start_login(client, user)
+    user.set_password("a brand new passphrase 42")
+    user.save()
+    logged_in = signal_catcher(signals.user_logged_in)
+
+    response = client.post(SECOND_STEP_URL, {"code": code_at(secret, T0)})
+
+    assert response["Location"] == "/accounts/login/"
+    assert "_auth_user_id" not in client.session
+    logged_in.assert_not_called()
