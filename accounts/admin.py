@@ -69,7 +69,9 @@ class UserSessionAdmin(admin.ModelAdmin):
     list_display = ("user", "ip", "created_at", "last_seen_at")
     raw_id_fields = ("user",)
     list_select_related = ("user",)
-    readonly_fields = ("user", "session_key", "created_at", "last_seen_at", "ip", "user_agent")
+    # The session key is as good as the session itself: never shown, not even to staff.
+    exclude = ("session_key",)
+    readonly_fields = ("user", "created_at", "last_seen_at", "ip", "user_agent")
 
     def has_add_permission(self, request):
         return False

@@ -1,5 +1,7 @@
 """Request helpers: the client's IP and user agent, and safe redirect targets."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -27,10 +29,18 @@ def get_user_agent(request):
 
 
 def get_next_url(request, default=None, field="next"):
-    """``next`` from POST or GET, only if it points to this host; else ``default``."""
+    """``next`` from POST or GET, only if it points to this host; else ``default``.
+
+    Only a path (``/...``) or a full URL of this host: a bare word such as ``next=home`` would
+    be taken by ``redirect()`` for a URL name (and an unknown one is a 500).
+    """
     target = request.POST.get(field) or request.GET.get(field)
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and (target.startswith("/") or urlsplit(target).netloc)
     ):
         return target
     return default

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 
 from accounts.flows.email_verification import send_verification_email
 from accounts.flows.sessions import after_login
@@ -69,6 +70,8 @@ def stage_pending_login(request, *, user, redirect_url, remember):
     """Keep the half-done login in the session (15 minutes) and ask for the second factor."""
     request.session[PENDING_LOGIN_SESSION_KEY] = {
         "user_id": user.pk,
+        # Bound to the password: a change or reset meanwhile voids the half-done login.
+        "auth_hash": user.get_session_auth_hash(),
         "at": time.time(),
         "redirect_url": redirect_url,
         "remember": remember,
@@ -85,7 +88,9 @@ def get_pending_login(request):
         clear_pending_login(request)
         return None, None
     user = User.objects.filter(pk=state.get("user_id"), is_active=True).first()
-    if user is None:
+    if user is None or not constant_time_compare(
+        str(state.get("auth_hash", "")), user.get_session_auth_hash()
+    ):
         clear_pending_login(request)
         return None, None
     return user, state
@@ -108,6 +113,7 @@ def perform_login(request, *, user, redirect_url, remember=None):
 
     ``remember=False`` makes the session end when the browser closes.
     """
+    clear_pending_login(request)  # another user's half-done login ends with this one
     django_login(request, user, backend=BACKEND)
     if remember is False:
         request.session.set_expiry(0)

@@ -6,6 +6,13 @@ from accounts.user_sessions import forget_session
 
 
 def logout_user(request):
-    """End this session; Django's ``logout`` sends ``user_logged_out``."""
+    """End this session; Django's ``logout`` sends ``user_logged_out``.
+
+    Without a signed-in user (e.g. a login waiting for its second factor) the session is
+    flushed all the same, so no half-done login survives "sign out"; no signal then.
+    """
+    if not request.user.is_authenticated:
+        request.session.flush()
+        return
     forget_session(request.session.session_key)
     django_logout(request)

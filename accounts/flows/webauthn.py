@@ -32,6 +32,7 @@ from accounts.signals import (
     rate_limited,
     suspicious_activity,
 )
+from accounts.user_sessions import rotate_session
 from accounts.webauthn import WebAuthnError
 
 logger = logging.getLogger(__name__)
@@ -187,7 +188,10 @@ def login_with_passkey(request, *, credential, redirect_url):
             request,
             purpose=webauthn.LOGIN,
             response=credential,
-            candidates=Authenticator.objects.filter(type=WEBAUTHN).select_related("user"),
+            # Only keys registered as passkeys: a second-factor key never replaces the password.
+            candidates=Authenticator.objects.filter(
+                type=WEBAUTHN, data__passwordless=True
+            ).select_related("user"),
         )
     except WebAuthnError as error:
         if error.authenticator is not None:
@@ -239,7 +243,7 @@ def reauthenticate_with_key(request, *, credential, redirect_url):
         raise
     _advance_sign_count(request, user, assertion, reauthentication=True)
     _step_completed(request, user, assertion.authenticator, reauthenticated=True)
-    request.session.cycle_key()
+    rotate_session(request)
     return HttpResponseRedirect(redirect_url)
 
 

@@ -62,6 +62,13 @@ class LoginView(FormView):
     template_name = "account/login.html"
     form_class = LoginForm
 
+    def dispatch(self, request, *args, **kwargs):
+        # A signed-in session must not run another account's password step: its
+        # authentication record would count as this session's recent reauthentication.
+        if request.user.is_authenticated:
+            return redirect(get_next_url(request, settings.LOGIN_REDIRECT_URL))
+        return super().dispatch(request, *args, **kwargs)
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "request": self.request}
 
@@ -108,8 +115,7 @@ class LogoutView(TemplateView):
 
     def post(self, request, *args, **kwargs):
         target = get_next_url(request, settings.LOGOUT_REDIRECT_URL)
-        if request.user.is_authenticated:
-            logout_user(request)
+        logout_user(request)
         response = redirect(target)
         # The browser drops cached account pages and script storage of this site. Not
         # "cookies": it would clear every subdomain's cookies (the session cookie is

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import ratelimit, recovery_codes, totp
 from accounts import reauth as account_reauth
 from accounts.flows import mfa as flows
+from accounts.flows.abuse import report_rate_limited
 from accounts.flows.login import get_pending_login, has_second_factor
 from accounts.forms.mfa import ActivateTOTPForm, CodeForm
 from accounts.httpkit import get_next_url
@@ -124,6 +125,7 @@ def reauthenticate(request):
     status = 200
     if request.method == "POST":
         if not ratelimit.consume(request, "reauthenticate"):
+            report_rate_limited(request, action="reauthenticate", user=user)
             return too_many_requests(request)
         if form.is_valid():
             try:
