@@ -1,5 +1,7 @@
 """Password pages: change, set, and reset by emailed link (request, done, from key, done)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import HttpResponseNotAllowed
@@ -13,6 +15,8 @@ from django.views.generic import FormView, TemplateView
 
 from accounts import ratelimit
 from accounts.flows import password as flows
+from accounts.flows.login import has_second_factor
+from accounts.flows.mfa import did_recently_authenticate_with_factor
 from accounts.forms.password import (
     ChangePasswordForm,
     ResetPasswordForm,
@@ -73,6 +77,9 @@ class SetPasswordView(FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.has_usable_password():
             return redirect("account_change_password")
+        if has_second_factor(request.user) and not did_recently_authenticate_with_factor(request):
+            # A passkey-only account: a stolen session must not be able to add a password.
+            return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.path})}")
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -128,13 +135,15 @@ class ResetPasswordFromKeyView(FormView):
         if key != flows.RESET_URL_KEY:
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
-            if not ratelimit.consume(request, "reset_password_from_key"):
-                flows.refuse_reset_key(request)
-                return too_many_requests(request)
             flows.stash_reset_key(request, uidb36=uidb36, key=key)
             return redirect(
                 "account_reset_password_from_key", uidb36=uidb36, key=flows.RESET_URL_KEY
             )
+        # Limited here, on the key-free URL: a refusal is logged by Django with its path, and
+        # that path must not carry the key.
+        if not ratelimit.consume(request, "reset_password_from_key"):
+            flows.refuse_reset_key(request)
+            return too_many_requests(request)
         self.reset_user = flows.get_reset_user(request, uidb36=uidb36)
         if self.reset_user is None:
             return render(request, self.template_name, {"token_fail": True})

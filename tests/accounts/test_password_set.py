@@ -150,3 +150,38 @@ def test_set_page_renders_for_a_user_without_password(client, nopw):
     html = response.content.decode()
     assert "Set a password" in html
     assert html.count('autocomplete="new-password"') == 2
+
+
+def test_a_passwordless_account_with_a_key_needs_a_recent_factor_to_set_one(client, signal_catcher):
+    """A stolen session of a passkey-only account cannot add a password (and take over)."""
+    import time
+
+    from tests.accounts.mfa_helpers import add_webauthn
+
+    owner = UserFactory(username="keyonly", password=None)
+    owner.set_unusable_password()
+    owner.save()
+    add_webauthn(owner)
+    client.force_login(owner)
+    password_set = signal_catcher(signals.password_set)
+    new = {"password1": "a brand new passphrase", "password2": "a brand new passphrase"}
+
+    response = client.post("/accounts/password/set/", new)
+
+    assert response.status_code == 302
+    assert (
+        response["Location"] == "/accounts/2fa/reauthenticate/?next=%2Faccounts%2Fpassword%2Fset%2F"
+    )
+    owner.refresh_from_db()
+    assert not owner.has_usable_password()
+    password_set.assert_not_called()
+
+    session = client.session
+    session["account_authentication_records"] = [
+        {"method": "webauthn", "at": time.time(), "type": "webauthn"}
+    ]
+    session.save()
+    assert client.post("/accounts/password/set/", new).status_code == 302
+    owner.refresh_from_db()
+    assert owner.has_usable_password()
+    password_set.assert_called_once()
