@@ -6,8 +6,14 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 RUN_ENV := DJANGO_DEBUG=1 EMAIL_URL=consolemail://
 PYTEST_ARGS ?=
+.DEFAULT_GOAL := run
 
 .PHONY: run test install install-dev migrate lint format check-deploy superuser clean
+
+# Development settings for manage.py run by hand in this checkout (DEBUG on, mail to console).
+.env:
+	printf '%s\n' '# Development settings written by make (not for production; delete to drop).' \
+		'DJANGO_DEBUG=1' 'EMAIL_URL=consolemail://' > $@
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +28,9 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(STAMP) $@
 
 install: $(STAMP)
-install-dev: $(DEV_STAMP)
+install-dev: $(DEV_STAMP) .env
 
-migrate: $(STAMP)
+migrate: $(STAMP) .env
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 run: migrate
@@ -33,7 +39,7 @@ run: migrate
 superuser: migrate
 	$(RUN_ENV) $(BIN)/python manage.py createsuperuser
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) .env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
@@ -45,7 +51,7 @@ format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 
 check-deploy: $(STAMP)
-	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=accounts.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

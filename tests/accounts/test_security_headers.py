@@ -277,6 +277,7 @@ def production_env(tmp_path_factory):
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="accounts.example.com",
         DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('prod') / 'db.sqlite3'}",
