@@ -109,6 +109,33 @@ def remove_key(request, pk):
     )
 
 
+def _assertion_page(request, *, action, user, finish, begin, template_name):
+    """A page that asks the browser for a key assertion and hands it to ``finish``.
+
+    Shared by passkey login and reauthentication: the POST is rate limited by ``action``,
+    validated, and finished by the flow; a refused assertion shows the page again.
+    """
+    form = _bind(CredentialForm, request)
+    if request.method == "POST":
+        if not ratelimit.consume(request, action):
+            flows.refuse_rate_limited(request, action=action, user=user)
+            return too_many_requests(request)
+        if form.is_valid():
+            try:
+                return finish(
+                    request,
+                    credential=form.cleaned_data["credential"],
+                    redirect_url=get_next_url(request, settings.LOGIN_REDIRECT_URL),
+                )
+            except WebAuthnError as error:
+                form.add_error(None, error.message)
+    return render(
+        request,
+        template_name,
+        {"form": form, "options": begin(request), "next": get_next_url(request)},
+    )
+
+
 @login_not_required
 @never_cache
 @GET_POST
@@ -116,28 +143,13 @@ def login(request):
     """Passkey login: the browser offers its passkeys for this site; no password is asked."""
     if request.user.is_authenticated:
         return redirect(get_next_url(request, settings.LOGIN_REDIRECT_URL))
-    form = _bind(CredentialForm, request)
-    if request.method == "POST":
-        if not ratelimit.consume(request, "login_webauthn"):
-            flows.refuse_rate_limited(request, action="login_webauthn")
-            return too_many_requests(request)
-        if form.is_valid():
-            try:
-                return flows.login_with_passkey(
-                    request,
-                    credential=form.cleaned_data["credential"],
-                    redirect_url=get_next_url(request, settings.LOGIN_REDIRECT_URL),
-                )
-            except WebAuthnError as error:
-                form.add_error(None, error.message)
-    return render(
+    return _assertion_page(
         request,
-        "mfa/webauthn/login.html",
-        {
-            "form": form,
-            "options": flows.begin_passkey_login(request),
-            "next": get_next_url(request),
-        },
+        action="login_webauthn",
+        user=None,
+        finish=flows.login_with_passkey,
+        begin=flows.begin_passkey_login,
+        template_name="mfa/webauthn/login.html",
     )
 
 
@@ -145,28 +157,13 @@ def login(request):
 @never_cache
 @GET_POST
 def reauthenticate(request):
-    form = _bind(CredentialForm, request)
-    if request.method == "POST":
-        if not ratelimit.consume(request, "reauthenticate"):
-            flows.refuse_rate_limited(request, action="reauthenticate", user=request.user)
-            return too_many_requests(request)
-        if form.is_valid():
-            try:
-                return flows.reauthenticate_with_key(
-                    request,
-                    credential=form.cleaned_data["credential"],
-                    redirect_url=get_next_url(request, settings.LOGIN_REDIRECT_URL),
-                )
-            except WebAuthnError as error:
-                form.add_error(None, error.message)
-    return render(
+    return _assertion_page(
         request,
-        "mfa/webauthn/reauthenticate.html",
-        {
-            "form": form,
-            "options": flows.begin_reauthentication(request),
-            "next": get_next_url(request),
-        },
+        action="reauthenticate",
+        user=request.user,
+        finish=flows.reauthenticate_with_key,
+        begin=flows.begin_reauthentication,
+        template_name="mfa/webauthn/reauthenticate.html",
     )
 
 
