@@ -1,10 +1,9 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.flows.email import Verification, verify_address
-from accounts.flows.mfa import remove_authenticator_by_staff
-from accounts.flows.sessions import end_all_sessions_by_staff, end_session
-from accounts.models import Authenticator, EmailAddress, User, UserSession
+from accounts.flows.manage_email import Verification, verify_address
+from accounts.models import EmailAddress, User
+from accounts.usersessions.flows import end_all_sessions_by_staff
 
 
 @admin.register(User)
@@ -42,44 +41,3 @@ class EmailAddressAdmin(admin.ModelAdmin):
                 f"{taken} address(es) skipped: already verified by another account.",
                 messages.WARNING,
             )
-
-
-@admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
-    list_display = ("user", "type", "created_at", "last_used_at")
-    list_filter = ("type",)
-    raw_id_fields = ("user",)
-    list_select_related = ("user",)
-    exclude = ("data",)
-    readonly_fields = ("user", "type", "created_at", "last_used_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def delete_model(self, request, obj):
-        remove_authenticator_by_staff(request, authenticator=obj)
-
-    def delete_queryset(self, request, queryset):
-        for authenticator in queryset.select_related("user"):
-            remove_authenticator_by_staff(request, authenticator=authenticator)
-
-
-@admin.register(UserSession)
-class UserSessionAdmin(admin.ModelAdmin):
-    list_display = ("user", "ip", "created_at", "last_seen_at")
-    raw_id_fields = ("user",)
-    list_select_related = ("user",)
-    # The session key is as good as the session itself: never shown, not even to staff.
-    exclude = ("session_key",)
-    readonly_fields = ("user", "created_at", "last_seen_at", "ip", "user_agent")
-
-    def has_add_permission(self, request):
-        return False
-
-    def delete_model(self, request, obj):
-        """Deleting a record ends its session in the store too, not only the row."""
-        end_session(request, record=obj)
-
-    def delete_queryset(self, request, queryset):
-        for record in queryset.select_related("user"):
-            end_session(request, record=record)

@@ -1,14 +1,20 @@
-"""Rate limits counted in the Django cache (shared by all workers when it is Redis).
+"""Rate limits: the one entry point that budgets every guarded action.
 
-Rates use allauth's notation: ``"10/m/ip,5/300s/key"`` means at most 10 per minute per client
-IP and 5 per 300 seconds per key (for login failures the key is the *resolved account*,
-``f"user:{pk}"``, so every spelling of one account shares one budget).
+Rates use allauth's notation (``accounts.internal.rates``): ``"10/m/ip,5/300s/key"`` means at
+most 10 per minute per client IP and 5 per 300 seconds per key (for login failures the key
+is the *resolved account*, ``f"user:{pk}"``, so every spelling of one account shares one
+budget). ``ACCOUNT_RATE_LIMITS`` overrides the defaults per action.
+
+Every guard goes through :func:`consume_or_raise` (or the view decorator :func:`rate_limit`,
+built on it): it counts the attempt *before* the guarded work runs, and on refusal sends
+``rate_limited`` and raises ``accounts.exceptions.RateLimited`` (answered with 429). A flow
+that learns afterwards that an attempt should not count (a right password) gives it back
+with :func:`rollback`.
 
 Windows are fixed and aligned to the epoch: the window number is part of the cache key, so
-time moved by ``_now`` (the seam tests patch; ``time_machine`` patches it too) expires a budget
-whatever the cache backend, including Redis whose clock tests cannot move. A budget therefore
-admits at most twice its amount across a window boundary, and a lockout lasts at most one
-period.
+time moved in tests (``time_machine``) expires a budget whatever the cache backend, including
+Redis whose clock tests cannot move. A budget therefore admits at most twice its amount
+across a window boundary, and a lockout lasts at most one period.
 
 Counting is atomic: ``consume`` increments every budget first (``cache.incr`` is atomic in
 Redis) and gives the attempt back when one of them went over, so concurrent requests on
@@ -17,78 +23,41 @@ source of truth: with the ``DummyCache`` nothing is ever limited, and a Redis ou
 (requests fail closed rather than running unthrottled).
 """
 
+from __future__ import annotations
+
+import functools
 import hashlib
-import re
 import time
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
+from django.shortcuts import render
 
+from accounts import app_settings
+from accounts.exceptions import RateLimited
 from accounts.httpkit import get_client_ip
+from accounts.internal.rates import Rate, parse_rates
+from accounts.signals import rate_limited
 
-DEFAULT_RATE_LIMITS = {
-    # Any login attempt, and failed logins (per IP, and per resolved account).
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/300s/key",
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
-    "change_password": "5/m/user",
-    "manage_email": "10/m/user",
-    # One verification mail per address per cooldown: the rate actually used is built from
-    # ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN (see _default_spec); this line documents the default.
-    "confirm_email": "1/180s/key",
-    "reauthenticate": "10/m/user",
-    # Wrong second-factor codes, per account whatever the client.
-    "mfa_failed": "5/300s/key",
-    # Passkey login attempts (each POST of an assertion), per client IP.
-    "login_webauthn": "10/m/ip",
-}
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_RATE_RE = re.compile(r"^(\d+)/(\d*)([smhd])/(ip|key|user)$")
+__all__ = [
+    "Rate",
+    "consume",
+    "consume_or_raise",
+    "parse_rates",
+    "rate_limit",
+    "refuse",
+    "too_many_requests",
+]
 
 
-def _now():
-    """Seconds since the epoch. Patched in tests to control windows."""
+def now() -> float:
+    """Seconds since the epoch: the clock of every window (``time_machine`` moves it)."""
     return time.time()
 
 
-@dataclass(frozen=True)
-class Rate:
-    amount: int
-    period: int
-    per: str
-
-
-def parse_rates(spec):
-    """``"10/m/ip,5/300s/key"`` → ``[Rate(10, 60, "ip"), Rate(5, 300, "key")]``."""
-    rates = []
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        match = _RATE_RE.match(part)
-        if not match:
-            raise ValueError(f"Bad rate {part!r}")
-        amount, count, unit, per = match.groups()
-        rates.append(Rate(int(amount), int(count or 1) * _UNITS[unit], per))
-    return rates
-
-
-def _default_spec(action):
-    if action == "confirm_email":
-        # The cooldown setting is the real knob; 0 (or less) turns the limit off.
-        cooldown = int(getattr(settings, "ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN", 180))
-        return f"1/{cooldown}s/key" if cooldown > 0 else ""
-    return DEFAULT_RATE_LIMITS.get(action, "")
-
-
-def get_rates(action):
-    """The budgets of ``action``: ``settings.ACCOUNT_RATE_LIMITS`` overrides the defaults.
-
-    An action configured as ``""`` (or ``None``) is not limited at all.
-    """
-    configured = getattr(settings, "ACCOUNT_RATE_LIMITS", {}) or {}
-    spec = configured.get(action, _default_spec(action))
+def get_rates(action: str) -> list[Rate]:
+    """The budgets of ``action`` (``ACCOUNT_RATE_LIMITS`` over the defaults); none when the
+    action is configured as ``""``."""
+    spec = app_settings.RATE_LIMITS.get(action, "")
     return parse_rates(spec) if spec else []
 
 
@@ -105,7 +74,7 @@ def _cache_key(action, rate, subject):
     # Hashed: keys stay short and valid for memcached/Redis whatever was typed, and the
     # cache never holds an email address or IP in clear.
     digest = hashlib.sha256(f"{action}|{rate.per}|{subject}".encode()).hexdigest()[:32]
-    window = int(_now() // rate.period)
+    window = int(now() // rate.period)
     return f"rl:{action}:{rate.period}:{digest}:{window}"
 
 
@@ -191,3 +160,47 @@ def clear(request, action, *, key=None, user=None):
     for rate, cache_key in _keys(request, action, key, user):
         if rate.per != "ip":
             cache.delete(cache_key)
+
+
+def _known(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def consume_or_raise(request, action, *, key=None, user=None, message=None) -> None:
+    """Count one attempt of ``action``; when a budget is used up, :func:`refuse` it (nothing
+    is counted then). ``user`` is the account aimed at, when known (else the signed-in one)."""
+    if not consume(request, action, key=key, user=user):
+        refuse(request, action, user=user, message=message)
+
+
+def refuse(request, action, *, user=None, message=None):
+    """Report a refused attempt with ``rate_limited`` (with the account aimed at, when known,
+    else the signed-in user) and raise ``RateLimited``: the one way a refusal is reported."""
+    target = _known(user if user is not None else getattr(request, "user", None))
+    rate_limited.send(sender=None, request=request, action=action, user=target)
+    raise RateLimited(message, action=action, user=target)
+
+
+def too_many_requests(request, template_name="429.html", context=None):
+    """The friendly "wait a few minutes" page, with status 429."""
+    return render(request, template_name, context or {}, status=429)
+
+
+def rate_limit(action: str, *, methods=("POST",)):
+    """View decorator (allauth's ``rate_limit(action=...)``): a request of ``methods`` spends
+    one attempt of ``action`` (per IP / per logged-in user, as its rates say) before the view
+    runs; a refused one gets the 429 page."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in methods:
+                try:
+                    consume_or_raise(request, action)
+                except RateLimited:
+                    return too_many_requests(request)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,8 +1,8 @@
-"""Account URLs: allauth's paths and URL names (see shared/notes/contract.md)."""
+"""Account URLs: allauth's paths and URL names; two-factor and sessions come from their apps."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from accounts.views import auth, email, mfa, password, reauth, sessions, webauthn
+from accounts.views import auth, email, password, reauth
 
 urlpatterns = [
     # Signup, login, logout (views/auth.py)
@@ -31,34 +31,7 @@ urlpatterns = [
         password.reset_password_from_key,
         name="account_reset_password_from_key",
     ),
-    # Two-factor authentication (views/mfa.py)
-    path("2fa/", mfa.index, name="mfa_index"),
-    path("2fa/authenticate/", mfa.authenticate, name="mfa_authenticate"),
-    path("2fa/reauthenticate/", mfa.reauthenticate, name="mfa_reauthenticate"),
-    path("2fa/totp/activate/", mfa.activate_totp, name="mfa_activate_totp"),
-    path("2fa/totp/deactivate/", mfa.deactivate_totp, name="mfa_deactivate_totp"),
-    path("2fa/recovery-codes/", mfa.view_recovery_codes, name="mfa_view_recovery_codes"),
-    path(
-        "2fa/recovery-codes/generate/",
-        mfa.generate_recovery_codes,
-        name="mfa_generate_recovery_codes",
-    ),
-    path(
-        "2fa/recovery-codes/download/",
-        mfa.download_recovery_codes,
-        name="mfa_download_recovery_codes",
-    ),
-    # WebAuthn (views/webauthn.py)
-    path("2fa/webauthn/", webauthn.list_keys, name="mfa_list_webauthn"),
-    path("2fa/webauthn/add/", webauthn.add_key, name="mfa_add_webauthn"),
-    path("2fa/webauthn/keys/<int:pk>/edit/", webauthn.edit_key, name="mfa_edit_webauthn"),
-    path("2fa/webauthn/keys/<int:pk>/remove/", webauthn.remove_key, name="mfa_remove_webauthn"),
-    path("2fa/webauthn/login/", webauthn.login, name="mfa_login_webauthn"),
-    path(
-        "2fa/webauthn/reauthenticate/",
-        webauthn.reauthenticate,
-        name="mfa_reauthenticate_webauthn",
-    ),
-    # Sessions (views/sessions.py)
-    path("sessions/", sessions.list_sessions, name="usersessions_list"),
+    # Two-factor authentication (accounts.mfa) and sessions (accounts.usersessions)
+    path("2fa/", include("accounts.mfa.urls")),
+    path("", include("accounts.usersessions.urls")),
 ]

@@ -1,7 +1,5 @@
 """Looking users up by what they type: a username or an email address."""
 
-from django.db.models.functions import Lower
-
 from accounts.models import EmailAddress, User
 
 
@@ -43,10 +41,8 @@ def find_user_by_login(value, *, request=None):
 def _lookup(value):
     if not is_email_login(value):
         return User.objects.filter(username__iexact=value).first()
-    lowered = value.lower()
     address = (
-        EmailAddress.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower=lowered)
+        EmailAddress.objects.matching(value)
         .select_related("user")
         .order_by("-verified", "-primary", "pk")
         .first()

@@ -3,8 +3,9 @@
 import re
 import unicodedata
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from accounts import app_settings
 
 
 class MaximumLengthValidator:
@@ -78,7 +79,7 @@ def _reserved_form(value):
 
 
 def reserved_usernames():
-    extra = getattr(settings, "ACCOUNT_RESERVED_USERNAMES", ()) or ()
+    extra = app_settings.RESERVED_USERNAMES
     return {_reserved_form(name) for name in (*RESERVED_USERNAMES, *extra)}
 
 

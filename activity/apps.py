@@ -19,6 +19,7 @@ class ActivityConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from accounts import signals
+        from activity import checks  # noqa: F401  (registers the system checks)
         from activity import receivers as r
 
         signals.user_logged_in.connect(

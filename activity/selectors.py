@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from accounts.models import Authenticator
+from accounts.mfa.models import Authenticator
 from activity.models import LoginLog, MFALog, SecurityLog
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)

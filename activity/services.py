@@ -8,24 +8,24 @@ write fails, the flow that sent the signal fails with it and nothing half-done i
 import hashlib
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.authentication import get_authentication_records, get_logout_reason
 from accounts.httpkit import get_client_ip, get_user_agent
+from activity import app_settings
 from activity.models import LoginLog, MFALog, SecurityLog, UserProfile
 
 LOG_MODELS = (LoginLog, SecurityLog, MFALog)
 
-# Where the method of the last authentication record (accounts.flows.login) maps in LoginLog.
+# Where the method of the last authentication record (accounts.authentication) maps in LoginLog.
 _LOGIN_METHODS = {
     "password": LoginLog.Method.PASSWORD,
     "totp": LoginLog.Method.TOTP,
     "recovery_codes": LoginLog.Method.RECOVERY_CODES,
     "webauthn": LoginLog.Method.WEBAUTHN,
 }
-AUTHENTICATION_RECORDS_SESSION_KEY = "account_authentication_records"
 REFERRAL_SESSION_KEY = "referral"
 
 
@@ -60,8 +60,7 @@ def login_method_from_session(request):
     ``{"method": "webauthn", "passwordless": True}`` is a passkey login; any other record
     maps by its method name (``password``, ``totp``, ``recovery_codes``, ``webauthn``).
     """
-    session = getattr(request, "session", None)
-    records = session.get(AUTHENTICATION_RECORDS_SESSION_KEY) if session is not None else None
+    records = get_authentication_records(request) if request is not None else []
     if not records:
         return ""
     last = records[-1]
@@ -70,19 +69,10 @@ def login_method_from_session(request):
     return _LOGIN_METHODS.get(last.get("method"), "")
 
 
-LOGOUT_URL_NAMES = {"account_logout", "logout"}
-
-
 def logout_reason(request):
-    """``""`` for a logout the user asked for, ``"session_expired"`` for anything else.
-
-    A logout view has been resolved (``request.resolver_match``); the idle/absolute timeout of
-    ``accounts.middleware.UserSessionMiddleware`` logs out before any URL is resolved.
-    """
-    match = getattr(request, "resolver_match", None)
-    if match is not None and match.url_name in LOGOUT_URL_NAMES:
-        return ""
-    return "session_expired"
+    """``""`` for a logout the user asked for, ``"session_expired"`` when the session's idle
+    or absolute timeout ended it (as ``accounts.authentication`` reports)."""
+    return get_logout_reason(request)
 
 
 def login_log_create(*, request, event, user=None, username="", method="", reason="", extra=None):
@@ -163,14 +153,14 @@ def profile_start_trial_on_confirmation(*, email_address):
 
     Returns True when a trial was started.
     """
-    if not getattr(settings, "ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED", False):
+    if not app_settings.TRIAL_ON_EMAIL_CONFIRMED:
         return False
     if not email_address.primary:
         return False
     profile = profile_ensure(user=email_address.user)
     if profile.trial_started_at is not None:
         return False
-    profile.activate_trial(days=getattr(settings, "ACTIVITY_TRIAL_DAYS", 30))
+    profile.activate_trial(days=app_settings.TRIAL_DAYS)
     return True
 
 

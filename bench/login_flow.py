@@ -39,8 +39,9 @@ BROWSER = {
 
 
 def make_users(count, *, totp_factor):
-    from accounts import totp
-    from accounts.models import Authenticator, EmailAddress, User
+    from accounts.mfa.models import Authenticator
+    from accounts.mfa.totp import auth as totp
+    from accounts.models import EmailAddress, User
 
     users = []
     for i in range(count):
@@ -62,8 +63,8 @@ def login_once(client, user, secret):
     """POST the login (and the code); return (seconds, queries)."""
     import pyotp
 
-    from accounts import totp
-    from accounts.models import Authenticator
+    from accounts.mfa.models import Authenticator
+    from accounts.mfa.totp import auth as totp
 
     if secret is not None:  # forget the last accepted step, so the current code passes again
         Authenticator.objects.filter(user=user, type="totp").update(
@@ -91,7 +92,7 @@ def main():
 
     if args.argon2:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
-    from accounts.ratelimit import DEFAULT_RATE_LIMITS
+    from accounts.app_settings import DEFAULT_RATE_LIMITS
 
     # Rate limits are per account and IP; a benchmark logs in far more often than a person.
     settings.ACCOUNT_RATE_LIMITS = dict.fromkeys(DEFAULT_RATE_LIMITS, "")

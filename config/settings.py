@@ -41,7 +41,7 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5"]
-LOCAL_APPS = ["accounts", "activity"]
+LOCAL_APPS = ["accounts", "accounts.mfa", "accounts.usersessions", "activity"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "activity.middleware.ReferralMiddleware",
-    "accounts.middleware.UserSessionMiddleware",
+    "accounts.usersessions.middleware.UserSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -104,14 +104,6 @@ SESSION_ENGINE = env.str("DJANGO_SESSION_ENGINE", default="django.contrib.sessio
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# Idle timeout and absolute lifetime of a logged-in session, in seconds (see accounts.middleware).
-ACCOUNT_SESSION_IDLE_TIMEOUT = env.int("ACCOUNT_SESSION_IDLE_TIMEOUT", default=60 * 60 * 24 * 14)
-ACCOUNT_SESSION_ABSOLUTE_LIFETIME = env.int(
-    "ACCOUNT_SESSION_ABSOLUTE_LIFETIME", default=60 * 60 * 24 * 30
-)
-# How often "last seen" of a session record may be written, in seconds.
-ACCOUNT_SESSION_LAST_SEEN_INTERVAL = env.int("ACCOUNT_SESSION_LAST_SEEN_INTERVAL", default=300)
-
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UsernameOrEmailBackend"]
@@ -136,32 +128,32 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = env.int("ACCOUNT_PASSWORD_RESET_TIMEOUT", default=60 * 60)
 
-# "none", "optional" or "mandatory".
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
-ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = env.int(
-    "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", default=3
-)
-ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN = env.int("ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN", default=180)
-ACCOUNT_MAX_EMAIL_ADDRESSES = env.int("ACCOUNT_MAX_EMAIL_ADDRESSES", default=5)
-# May a user remove their only (primary) address? Their account then has none.
-ACCOUNT_ALLOW_REMOVING_LAST_EMAIL = env.bool("ACCOUNT_ALLOW_REMOVING_LAST_EMAIL", default=False)
-ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
-# How many reverse proxies in front of the site append to X-Forwarded-For (0: ignore it).
-ACCOUNT_TRUSTED_PROXY_COUNT = env.int("ACCOUNT_TRUSTED_PROXY_COUNT", default=0)
-# Relying party of WebAuthn; empty means the request's host (development).
-MFA_WEBAUTHN_RP_ID = env.str("MFA_WEBAUTHN_RP_ID", default="")
-MFA_WEBAUTHN_RP_NAME = env.str("MFA_WEBAUTHN_RP_NAME", default="Account site")
-# User verification asked of a key used as a second factor (passkey login always requires it).
-MFA_WEBAUTHN_USER_VERIFICATION = env.str("MFA_WEBAUTHN_USER_VERIFICATION", default="preferred")
-# Accept plain-http origins other than localhost: local development only, never with DEBUG off.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG and env.bool(
-    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False
-)
-# Key for encrypting TOTP secrets at rest; empty derives one from SECRET_KEY.
-MFA_ENCRYPTION_KEY = env.str("MFA_ENCRYPTION_KEY", default="")
-# Start a trial when the primary email address is first confirmed (activity app).
-ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED = env.bool("ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED", default=True)
-ACTIVITY_TRIAL_DAYS = env.int("ACTIVITY_TRIAL_DAYS", default=30)
+# The apps' own settings (ACCOUNT_*, MFA_*, ACTIVITY_*): each has its one default, type and
+# documentation in the app's ``app_settings.py`` and is validated by ``manage.py check``.
+# Here the environment may set them; a variable that is absent leaves the app's default.
+_APP_SETTINGS_FROM_ENV = {
+    "ACCOUNT_EMAIL_VERIFICATION": env.str,
+    "ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS": env.int,
+    "ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN": env.int,
+    "ACCOUNT_MAX_EMAIL_ADDRESSES": env.int,
+    "ACCOUNT_ALLOW_REMOVING_LAST_EMAIL": env.bool,
+    "ACCOUNT_REAUTHENTICATION_TIMEOUT": env.int,
+    "ACCOUNT_TRUSTED_PROXY_COUNT": env.int,
+    "ACCOUNT_SESSION_IDLE_TIMEOUT": env.int,
+    "ACCOUNT_SESSION_ABSOLUTE_LIFETIME": env.int,
+    "ACCOUNT_SESSION_LAST_SEEN_INTERVAL": env.int,
+    "MFA_WEBAUTHN_RP_ID": env.str,
+    "MFA_WEBAUTHN_RP_NAME": env.str,
+    "MFA_WEBAUTHN_USER_VERIFICATION": env.str,
+    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN": env.bool,
+    "MFA_ENCRYPTION_KEY": env.str,
+    "MFA_TOTP_ISSUER": env.str,
+    "ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED": env.bool,
+    "ACTIVITY_TRIAL_DAYS": env.int,
+}
+for _name, _read in _APP_SETTINGS_FROM_ENV.items():
+    if _name in env.ENVIRON:
+        globals()[_name] = _read(_name)
 
 SITE_NAME = env.str("SITE_NAME", default="Account site")
 

@@ -11,7 +11,11 @@ os.environ.setdefault("EMAIL_URL", "memorymail://")
 from config.settings import *  # noqa: F403
 from config.settings import STORAGES
 
+# Speed only, never security behaviour: a fast password hasher and one PBKDF2 round for
+# recovery codes (tests of the production cost override it). Rate limits, lockouts,
+# enumeration defences and headers stay exactly as in production.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MFA_RECOVERY_CODES_ITERATIONS = 1
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -3,7 +3,8 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from accounts.models import Authenticator, EmailAddress, User
+from accounts.mfa.models import Authenticator
+from accounts.models import EmailAddress, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 

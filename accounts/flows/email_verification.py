@@ -1,18 +1,23 @@
 """Sending verification mails (signup, add, resend, login in mandatory mode)."""
 
+from __future__ import annotations
+
 import hashlib
 
-from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.urls import reverse
 
-from accounts import mail, ratelimit
-from accounts.models import EmailConfirmation
+from accounts import app_settings, ratelimit
+from accounts.adapter import get_adapter
+from accounts.email_confirmation import EmailConfirmation
+from accounts.httpkit import absolute_url
+from accounts.models import EmailAddress
 from accounts.signals import email_confirmation_sent
 
 
-def _cooldown():
-    return int(getattr(settings, "ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN", 180))
+def cooldown_minutes() -> int:
+    return max(1, -(-app_settings.EMAIL_CONFIRMATION_COOLDOWN // 60))
 
 
 def _stamp_key(email):
@@ -20,27 +25,29 @@ def _stamp_key(email):
     return f"email-confirmation-sent:{digest}"
 
 
-def reserve_verification_mail(request, email):
+def reserve_verification_mail(request: HttpRequest, email: str) -> bool:
     """Claim the right to mail ``email`` a confirmation link now; False while cooling down.
 
     Counted by the ``confirm_email`` rate (per address). Its windows are fixed, so on their
     own they would let two mails through a second apart across a window boundary; the time
     of the last mail is therefore kept as well, and nothing goes out within
-    ``ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN`` seconds of it. Times come from ``ratelimit._now``
+    ``ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN`` seconds of it. Times come from ``ratelimit.now``
     (not the cache's expiry), so tests can move them on any cache backend.
     """
-    cooldown, key = _cooldown(), _stamp_key(email)
+    cooldown, key = app_settings.EMAIL_CONFIRMATION_COOLDOWN, _stamp_key(email)
     last = cache.get(key)
-    if cooldown > 0 and last is not None and 0 <= ratelimit._now() - last < cooldown:
+    if cooldown > 0 and last is not None and 0 <= ratelimit.now() - last < cooldown:
         return False
     if not ratelimit.consume(request, "confirm_email", key=email.lower()):
         return False
     if cooldown > 0:
-        cache.set(key, ratelimit._now(), timeout=cooldown + 1)
+        cache.set(key, ratelimit.now(), timeout=cooldown + 1)
     return True
 
 
-def send_verification_email(request, *, email_address, signup):
+def send_verification_email(
+    request: HttpRequest, *, email_address: EmailAddress, signup: bool
+) -> bool:
     """Mail a confirmation link for ``email_address``; return False when rate limited.
 
     At most one mail per address per cooldown (see ``reserve_verification_mail``); when
@@ -49,13 +56,11 @@ def send_verification_email(request, *, email_address, signup):
     if not reserve_verification_mail(request, email_address.email):
         return False
     confirmation = EmailConfirmation(email_address)
-    url = mail.absolute_url(request, reverse("account_confirm_email", args=[confirmation.key]))
+    url = absolute_url(request, reverse("account_confirm_email", args=[confirmation.key]))
     template = (
-        "account/email/email_confirmation_signup"
-        if signup
-        else ("account/email/email_confirmation")
+        "account/email/email_confirmation_signup" if signup else "account/email/email_confirmation"
     )
-    mail.send_mail(
+    get_adapter(request).send_mail(
         template,
         email_address.email,
         {"user": email_address.user, "activate_url": url, "email": email_address.email},

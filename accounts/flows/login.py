@@ -1,50 +1,76 @@
-"""Logging in: the password step, the pending second step, and completing the login."""
+"""Logging in: the password step, the pending second step, and completing the login.
+
+``login_by_password`` is the whole password step behind ``/accounts/login/`` (and the JSON
+API): the failed-login budget, the check, the "guessed after failures" notice, and then the
+login or the next step. ``perform_login`` completes any login (password, code, key, passkey).
+"""
+
+from __future__ import annotations
 
 import time
+from dataclasses import asdict, dataclass
 
-from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth import login as django_login
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
+from accounts import app_settings, ratelimit
+from accounts.adapter import get_adapter
+from accounts.app_settings import EmailVerification
+from accounts.authentication import record_authentication
+from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
-from accounts.flows.sessions import after_login
-from accounts.models import Authenticator, User
-from accounts.signals import authentication_step_completed, user_logged_in
-from accounts.user_sessions import record_session
+from accounts.flows.new_device import notify_if_new_device
+from accounts.httpkit import absolute_url
+from accounts.mfa.utils import has_second_factor
+from accounts.models import User
+from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
+from accounts.users import find_user_by_login, normalize_login
+from accounts.usersessions.store import prune_ended_records, record_session
 
 PENDING_LOGIN_SESSION_KEY = "account_pending_login"
-AUTHENTICATION_RECORDS_SESSION_KEY = "account_authentication_records"
 PENDING_LOGIN_TIMEOUT = 15 * 60
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
+INVALID_LOGIN = "The username/email and password you entered do not match."
+TOO_MANY_ATTEMPTS = (
+    "Too many failed login attempts. Try again in a few minutes, or reset your password."
+)
 
-def record_authentication(request, *, method, **extra):
-    """Remember in the session how (and when) the user authenticated.
 
-    Example entries: ``{"method": "password", "at": 1732600000.0, "username": "alice"}``,
-    ``{"method": "totp", "at": ..., "type": "totp", "id": 3}``. The last entry tells receivers
-    of ``user_logged_in`` which method completed the login; ``at`` drives reauthentication.
+@dataclass
+class PendingLogin:
+    """A login whose password step passed and that waits for a second factor (15 minutes).
+
+    Bound to the password: a change or reset meanwhile voids it (``auth_hash``).
     """
-    records = list(request.session.get(AUTHENTICATION_RECORDS_SESSION_KEY, []))[-9:]
-    records.append({"method": method, "at": time.time(), **extra})
-    request.session[AUTHENTICATION_RECORDS_SESSION_KEY] = records
+
+    user_id: int
+    auth_hash: str
+    at: float
+    redirect_url: str
+    remember: bool | None = None
+
+    def serialize(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def deserialize(cls, data) -> PendingLogin | None:
+        try:
+            return cls(**data)
+        except TypeError:
+            return None
 
 
-def has_second_factor(user):
-    return Authenticator.objects.filter(
-        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-    ).exists()
-
-
-def needs_email_verification(user):
-    if settings.ACCOUNT_EMAIL_VERIFICATION != "mandatory":
+def needs_email_verification(user: User) -> bool:
+    if app_settings.EMAIL_VERIFICATION != EmailVerification.MANDATORY:
         return False
     return not user.emailaddress_set.filter(verified=True).exists()
 
 
-def send_verification_instead_of_login(request, user):
+def send_verification_instead_of_login(request: HttpRequest, user: User) -> HttpResponse:
     """Mandatory mode: (re)send the mail to the unverified primary and show "sent"."""
     address = user.emailaddress_set.filter(primary=True).first() or user.emailaddress_set.first()
     if address is not None:
@@ -52,7 +78,74 @@ def send_verification_instead_of_login(request, user):
     return HttpResponseRedirect(reverse("account_email_verification_sent"))
 
 
-def complete_password_step(request, *, user, login, redirect_url, remember):
+def login_by_password(
+    request: HttpRequest, *, login: str, password: str, redirect_url: str, remember: bool
+) -> HttpResponse:
+    """Check ``login``/``password`` and log in, or ask for the next step.
+
+    The failed-login attempt is counted *before* the hasher runs (so parallel requests cannot
+    all slip through a nearly used budget) and given back when the password was right. The
+    per-account key is the resolved account, so ``alice`` and ``alice@example.com`` share one
+    budget; an unknown login gets a budget of its own typed value, and the refusal reads the
+    same, so a lockout says nothing about whether an account exists.
+
+    Raises ``RateLimited`` (429) or ``FlowError("invalid_login")``; the right password on an
+    inactive account answers with the "inactive" page.
+    """
+    login = normalize_login(login)
+    account = find_user_by_login(login, request=request)
+    key = f"user:{account.pk}" if account else f"login:{login.lower()}"
+    ratelimit.consume_or_raise(
+        request, "login_failed", key=key, user=account, message=TOO_MANY_ATTEMPTS
+    )
+    user = authenticate(request, username=login, password=password)
+    if user is None:
+        inactive = getattr(request, "inactive_login_user", None)
+        if inactive is not None and inactive == account:
+            # The right password: not a failure (the page says the account is inactive).
+            ratelimit.rollback(request, "login_failed", key=key)
+            return HttpResponseRedirect(reverse("account_inactive"))
+        raise FlowError(INVALID_LOGIN, code="invalid_login")
+    ratelimit.rollback(request, "login_failed", key=key)
+    failed_attempts = ratelimit.count(request, "login_failed", key=key, per="key")
+    ratelimit.clear(request, "login_failed", key=key)
+    if failed_attempts >= app_settings.SUSPICIOUS_LOGIN_FAILURES:
+        report_password_after_failures(request, user=user, failed_attempts=failed_attempts)
+    return complete_password_step(
+        request, user=user, login=login, redirect_url=redirect_url, remember=remember
+    )
+
+
+def report_password_after_failures(request: HttpRequest, *, user: User, failed_attempts: int):
+    """The right password came after several wrong ones: it may have been guessed.
+
+    Sends ``suspicious_activity`` (reason ``"password_after_failures"``) and tells the user by
+    mail, with when, where from and which browser, so they can reset the password if it was
+    not them. Sent at the password step, whether or not a second factor follows.
+    """
+    suspicious_activity.send(
+        sender=user.__class__,
+        request=request,
+        user=user,
+        reason="password_after_failures",
+        details={"failed_attempts": failed_attempts},
+    )
+    if user.email:
+        get_adapter(request).send_mail(
+            "account/email/password_after_failures",
+            user.email,
+            {
+                "user": user,
+                "failed_attempts": failed_attempts,
+                "password_reset_url": absolute_url(request, reverse("account_reset_password")),
+            },
+            request=request,
+        )
+
+
+def complete_password_step(
+    request: HttpRequest, *, user: User, login: str, redirect_url: str, remember: bool | None
+) -> HttpResponse:
     """The password matched: send the step signal, then log in or ask for the next step."""
     credential = {"email": login} if "@" in login else {"username": login}
     record_authentication(request, method="password", **credential)
@@ -66,59 +159,72 @@ def complete_password_step(request, *, user, login, redirect_url, remember):
     return perform_login(request, user=user, redirect_url=redirect_url, remember=remember)
 
 
-def stage_pending_login(request, *, user, redirect_url, remember):
-    """Keep the half-done login in the session (15 minutes) and ask for the second factor."""
-    request.session[PENDING_LOGIN_SESSION_KEY] = {
-        "user_id": user.pk,
-        # Bound to the password: a change or reset meanwhile voids the half-done login.
-        "auth_hash": user.get_session_auth_hash(),
-        "at": time.time(),
-        "redirect_url": redirect_url,
-        "remember": remember,
-    }
+def stage_pending_login(
+    request: HttpRequest, *, user: User, redirect_url: str, remember: bool | None
+) -> HttpResponse:
+    """Keep the half-done login in the session and ask for the second factor."""
+    pending = PendingLogin(
+        user_id=user.pk,
+        auth_hash=user.get_session_auth_hash(),
+        at=time.time(),
+        redirect_url=redirect_url,
+        remember=remember,
+    )
+    request.session[PENDING_LOGIN_SESSION_KEY] = pending.serialize()
     return HttpResponseRedirect(reverse("mfa_authenticate"))
 
 
-def get_pending_login(request):
-    """Return ``(user, state)`` of a pending login younger than 15 minutes, or ``(None, None)``."""
-    state = request.session.get(PENDING_LOGIN_SESSION_KEY)
-    if not state:
+def get_pending_login(request: HttpRequest) -> tuple[User | None, PendingLogin | None]:
+    """``(user, pending)`` of a pending login younger than 15 minutes, or ``(None, None)``."""
+    data = request.session.get(PENDING_LOGIN_SESSION_KEY)
+    pending = PendingLogin.deserialize(data) if isinstance(data, dict) else None
+    if pending is None:
+        if data:
+            clear_pending_login(request)
         return None, None
-    if time.time() - state.get("at", 0) > PENDING_LOGIN_TIMEOUT:
+    if time.time() - pending.at > PENDING_LOGIN_TIMEOUT:
         clear_pending_login(request)
         return None, None
-    user = User.objects.filter(pk=state.get("user_id"), is_active=True).first()
+    user = User.objects.filter(pk=pending.user_id, is_active=True).first()
     if user is None or not constant_time_compare(
-        str(state.get("auth_hash", "")), user.get_session_auth_hash()
+        str(pending.auth_hash), user.get_session_auth_hash()
     ):
         clear_pending_login(request)
         return None, None
-    return user, state
+    return user, pending
 
 
-def clear_pending_login(request):
+def clear_pending_login(request: HttpRequest) -> None:
     request.session.pop(PENDING_LOGIN_SESSION_KEY, None)
 
 
-def resume_pending_login(request, *, user, state):
+def resume_pending_login(
+    request: HttpRequest, *, user: User, pending: PendingLogin
+) -> HttpResponse:
     """The second factor was accepted: finish the staged login."""
     clear_pending_login(request)
     return perform_login(
-        request, user=user, redirect_url=state["redirect_url"], remember=state.get("remember")
+        request, user=user, redirect_url=pending.redirect_url, remember=pending.remember
     )
 
 
-def perform_login(request, *, user, redirect_url, remember=None):
+def perform_login(
+    request: HttpRequest, *, user: User, redirect_url: str | None, remember: bool | None = None
+) -> HttpResponse:
     """Log ``user`` in (rotating the session key), record the session, send ``user_logged_in``.
 
-    ``remember=False`` makes the session end when the browser closes.
+    ``remember=False`` makes the session end when the browser closes. Afterwards the user's
+    session records that cannot be live any more are dropped (one query, so the table stays
+    bounded even without the periodic job) and the new-device notice goes out if due.
     """
     clear_pending_login(request)  # another user's half-done login ends with this one
     django_login(request, user, backend=BACKEND)
     if remember is False:
         request.session.set_expiry(0)
     record_session(request, user)
-    response = HttpResponseRedirect(redirect_url or settings.LOGIN_REDIRECT_URL)
+    adapter = get_adapter(request)
+    response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
     user_logged_in.send(sender=user.__class__, request=request, response=response, user=user)
-    after_login(request, user=user)
+    prune_ended_records(user)
+    notify_if_new_device(request, user=user)
     return response

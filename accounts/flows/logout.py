@@ -2,7 +2,7 @@
 
 from django.contrib.auth import logout as django_logout
 
-from accounts.user_sessions import forget_session
+from accounts.usersessions.store import forget_session
 
 
 def logout_user(request):

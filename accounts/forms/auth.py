@@ -1,34 +1,14 @@
 """Signup and login forms: validation only; the flows do the work."""
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
-from django.db.models.functions import Lower
 
-from accounts import ratelimit
+from accounts import app_settings
+from accounts.adapter import get_adapter
+from accounts.app_settings import EmailVerification
 from accounts.forms.fields import NewPasswordField, PasswordField
 from accounts.models import EmailAddress, User
-from accounts.users import find_user_by_login, normalize_login
-from accounts.validators import (
-    username_skeleton,
-    validate_username_not_reserved,
-    validate_username_single_script,
-)
-
-
-class RateLimited(forms.ValidationError):
-    """A budget is used up; the view answers 429.
-
-    ``action`` is the rate-limit action refused, ``user`` the account aimed at (or None).
-    Raised in ``clean()`` it becomes a form error like any other, so the form also keeps it
-    in ``form.rate_limited`` for the view to see.
-    """
-
-    def __init__(self, message, *, code="rate_limited", action=None, user=None):
-        super().__init__(message, code=code)
-        self.action = action
-        self.user = user
 
 
 class SignupForm(forms.Form):
@@ -51,19 +31,9 @@ class SignupForm(forms.Form):
     password2 = NewPasswordField(label="Password (again)")
 
     def clean_username(self):
+        """NFKC-normalised, then the adapter's rules (reserved names, lookalikes, taken)."""
         username = User.normalize_username(self.cleaned_data["username"])
-        validate_username_not_reserved(username)
-        validate_username_single_script(username)
-        # "ape" spelt in Cyrillic is taken when "ape" exists: one skeleton, one account.
-        lookalike = username_skeleton(username)
-        if User.objects.filter(username__iexact=username).exists() or (
-            lookalike != username.casefold()
-            and User.objects.filter(username__iexact=lookalike).exists()
-        ):
-            raise forms.ValidationError(
-                self.error_messages["username_taken"], code="username_taken"
-            )
-        return username
+        return get_adapter().clean_username(username)
 
     def clean_email(self):
         """A verified address of another account is refused, except in mandatory mode.
@@ -71,13 +41,9 @@ class SignupForm(forms.Form):
         In mandatory-verification mode nothing says whether an address has an account (no
         enumeration): the form is valid and the signup flow mails the owner instead.
         """
-        email = self.cleaned_data["email"]
-        taken = (
-            EmailAddress.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower=email.lower(), verified=True)
-            .exists()
-        )
-        if taken and settings.ACCOUNT_EMAIL_VERIFICATION != "mandatory":
+        email = get_adapter().clean_email(self.cleaned_data["email"])
+        taken = EmailAddress.objects.matching(email).filter(verified=True).exists()
+        if taken and app_settings.EMAIL_VERIFICATION != EmailVerification.MANDATORY:
             raise forms.ValidationError(self.error_messages["email_taken"], code="email_taken")
         return email
 
@@ -101,14 +67,8 @@ class SignupForm(forms.Form):
 
 
 class LoginForm(forms.Form):
-    """Username-or-email login. One generic error for every failure (no enumeration)."""
-
-    error_messages = {
-        "invalid_login": "The username/email and password you entered do not match.",
-        "too_many_attempts": (
-            "Too many failed login attempts. Try again in a few minutes, or reset your password."
-        ),
-    }
+    """Username-or-email login: the fields only. The login flow checks the password, so the
+    budget is spent before the hasher runs and every failure reads the same."""
 
     login = forms.CharField(
         label="Username or email",
@@ -117,54 +77,3 @@ class LoginForm(forms.Form):
     )
     password = PasswordField()
     remember = forms.BooleanField(label="Remember me", required=False)
-
-    def __init__(self, *args, request=None, **kwargs):
-        self.request = request
-        self.user = None
-        self.inactive_user = None
-        self.rate_limited = None
-        # Failed attempts on the account just before a right password (see B11 notices).
-        self.failed_attempts = 0
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        """Check the password once the account's budgets allow one more try.
-
-        The attempt is counted *before* the hasher runs (so parallel requests cannot all
-        slip through a nearly used budget) and given back when the password was right. The
-        per-account key is the resolved account, so ``alice`` and ``alice@example.com``
-        share one budget; an unknown login gets a budget of its own typed value, and the
-        refusal reads the same, so a lockout says nothing about whether an account exists.
-        """
-        cleaned = super().clean()
-        login, password = cleaned.get("login"), cleaned.get("password")
-        if self.errors or not login or not password:
-            return cleaned
-        login = normalize_login(login)
-        cleaned["login"] = login
-        account = find_user_by_login(login, request=self.request)
-        account_key = f"user:{account.pk}" if account else f"login:{login.lower()}"
-        if not ratelimit.consume(self.request, "login_failed", key=account_key):
-            self.rate_limited = RateLimited(
-                self.error_messages["too_many_attempts"],
-                code="too_many_attempts",
-                action="login_failed",
-                user=account,
-            )
-            raise self.rate_limited
-        user = authenticate(self.request, username=login, password=password)
-        if user is None:
-            inactive = getattr(self.request, "inactive_login_user", None)
-            if inactive is not None and inactive == account:
-                # The right password: not a failure (the page says the account is inactive).
-                ratelimit.rollback(self.request, "login_failed", key=account_key)
-                self.inactive_user = inactive
-                return cleaned
-            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
-        ratelimit.rollback(self.request, "login_failed", key=account_key)
-        self.failed_attempts = ratelimit.count(
-            self.request, "login_failed", key=account_key, per="key"
-        )
-        ratelimit.clear(self.request, "login_failed", key=account_key)
-        self.user = user
-        return cleaned

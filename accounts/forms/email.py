@@ -1,9 +1,9 @@
 """Forms of the email-addresses page: choose one of *your* addresses, or add a new one."""
 
 from django import forms
-from django.conf import settings
-from django.db.models.functions import Lower
 
+from accounts import app_settings
+from accounts.adapter import get_adapter
 from accounts.models import EmailAddress
 
 
@@ -40,11 +40,7 @@ class EmailAddressChoiceField(forms.ModelChoiceField):
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
         # Match the way addresses are unique (case-insensitively), not just the exact bytes.
-        match = (
-            self.queryset.annotate(email_lower=Lower("email"))
-            .filter(email_lower=value.strip().lower())
-            .first()
-        )
+        match = self.queryset.matching(value.strip()).first()
         if match is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
@@ -86,15 +82,11 @@ class AddEmailForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_email(self):
-        email = self.cleaned_data["email"]
+        email = get_adapter().clean_email(self.cleaned_data["email"])
         addresses = EmailAddress.objects.filter(user=self.user)
-        if (
-            addresses.annotate(email_lower=Lower("email"))
-            .filter(email_lower=email.lower())
-            .exists()
-        ):
+        if addresses.matching(email).exists():
             raise forms.ValidationError(self.error_messages["duplicate"], code="duplicate")
-        limit = getattr(settings, "ACCOUNT_MAX_EMAIL_ADDRESSES", 5)
+        limit = app_settings.MAX_EMAIL_ADDRESSES
         if addresses.count() >= limit:
             raise forms.ValidationError(
                 self.error_messages["too_many"], code="too_many", params={"max": limit}

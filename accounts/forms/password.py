@@ -4,7 +4,6 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.functional import lazy
 
-from accounts import ratelimit
 from accounts.forms.fields import NewPasswordField, PasswordField
 
 _password_help_text = lazy(password_validation.password_validators_help_text_html, str)()
@@ -83,35 +82,13 @@ class SetPasswordForm(NewPasswordMixin, forms.Form):
 
 
 class ResetPasswordForm(forms.Form):
-    """The address to mail a reset link to. Counts a request per IP and per typed address.
-
-    The budget is keyed by the address as typed (lowercased), known or not, so hitting it
-    tells nothing about whether an account uses it.
-    """
-
-    error_messages = {
-        "too_many_requests": "Too many password reset requests. Please try again later.",
-    }
+    """The address to mail a reset link to (the flow budgets the request)."""
 
     email = forms.EmailField(
         label="Email address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
-
-    def __init__(self, *args, request=None, **kwargs):
-        self.request = request
-        self.rate_limited_email = None
-        super().__init__(*args, **kwargs)
-
-    def clean_email(self):
-        email = self.cleaned_data["email"]
-        if not ratelimit.consume(self.request, "reset_password", key=email.lower()):
-            self.rate_limited_email = email
-            raise forms.ValidationError(
-                self.error_messages["too_many_requests"], code="too_many_requests"
-            )
-        return email
 
 
 class ResetPasswordKeyForm(SetPasswordForm):

@@ -1,6 +1,5 @@
 """Signup, login, logout and the pages around them."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
@@ -9,99 +8,92 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from accounts import ratelimit
-from accounts.flows.abuse import report_password_after_failures, report_rate_limited
-from accounts.flows.login import complete_password_step
+from accounts import app_settings
+from accounts.adapter import get_adapter
+from accounts.exceptions import FlowError
+from accounts.flows.login import login_by_password
 from accounts.flows.logout import logout_user
 from accounts.flows.signup import complete_signup
+from accounts.forms import get_form_class
 from accounts.forms.auth import LoginForm, SignupForm
 from accounts.httpkit import get_next_url
+from accounts.ratelimit import rate_limit
 
 sensitive = method_decorator(
-    [sensitive_post_parameters("password", "password1", "password2"), csrf_protect, never_cache],
+    [
+        sensitive_post_parameters("password", "password1", "password2", "oldpassword"),
+        csrf_protect,
+        never_cache,
+    ],
     name="dispatch",
 )
 
 
-def too_many_requests(request, template_name="429.html", context=None):
-    """The friendly "wait a few minutes" page, with status 429."""
-    return render(request, template_name, context or {}, status=429)
-
-
-@sensitive
-class SignupView(FormView):
-    template_name = "account/signup.html"
-    form_class = SignupForm
+class RedirectAuthenticatedMixin:
+    """A signed-in session must not run another account's signup or password step: its
+    authentication record would count as this session's recent reauthentication."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            return redirect(get_next_url(request, settings.LOGIN_REDIRECT_URL))
+            adapter = get_adapter(request)
+            return redirect(get_next_url(request, adapter.get_login_redirect_url(request)))
         return super().dispatch(request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        if not ratelimit.consume(request, "signup"):
-            report_rate_limited(request, action="signup")
-            return too_many_requests(request)
-        return super().post(request, *args, **kwargs)
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=get_next_url(self.request), **kwargs)
+
+    def redirect_url(self):
+        adapter = get_adapter(self.request)
+        return get_next_url(self.request, adapter.get_login_redirect_url(self.request))
+
+
+@sensitive
+@method_decorator(rate_limit("signup"), name="dispatch")
+class SignupView(RedirectAuthenticatedMixin, FormView):
+    template_name = "account/signup.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated and not get_adapter(request).is_open_for_signup(
+            request
+        ):
+            return render(request, "account/signup_closed.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return get_form_class("signup", SignupForm)
 
     def form_valid(self, form):
+        data = form.cleaned_data
         return complete_signup(
             self.request,
-            username=form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            redirect_url=get_next_url(self.request, settings.LOGIN_REDIRECT_URL),
+            username=data["username"],
+            email=data["email"],
+            password=data["password1"],
+            redirect_url=self.redirect_url(),
+            data=data,
         )
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(next=get_next_url(self.request), **kwargs)
 
 
 @sensitive
-class LoginView(FormView):
+@method_decorator(rate_limit("login"), name="dispatch")
+class LoginView(RedirectAuthenticatedMixin, FormView):
     template_name = "account/login.html"
-    form_class = LoginForm
 
-    def dispatch(self, request, *args, **kwargs):
-        # A signed-in session must not run another account's password step: its
-        # authentication record would count as this session's recent reauthentication.
-        if request.user.is_authenticated:
-            return redirect(get_next_url(request, settings.LOGIN_REDIRECT_URL))
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "request": self.request}
-
-    def post(self, request, *args, **kwargs):
-        if not ratelimit.consume(request, "login"):
-            report_rate_limited(request, action="login")
-            return too_many_requests(request)
-        form = self.get_form()
-        valid = form.is_valid()
-        if form.rate_limited is not None:
-            # The same page with the error, status 429; the password was not checked.
-            refused = form.rate_limited
-            report_rate_limited(request, action=refused.action, user=refused.user)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        if form.inactive_user is not None:
-            return redirect("account_inactive")
-        return self.form_valid(form) if valid else self.form_invalid(form)
+    def get_form_class(self):
+        return get_form_class("login", LoginForm)
 
     def form_valid(self, form):
-        if form.failed_attempts >= getattr(settings, "ACCOUNT_SUSPICIOUS_LOGIN_FAILURES", 3):
-            report_password_after_failures(
-                self.request, user=form.user, failed_attempts=form.failed_attempts
+        try:
+            return login_by_password(
+                self.request,
+                login=form.cleaned_data["login"],
+                password=form.cleaned_data["password"],
+                redirect_url=self.redirect_url(),
+                remember=bool(form.cleaned_data.get("remember")),
             )
-        return complete_password_step(
-            self.request,
-            user=form.user,
-            login=form.cleaned_data["login"],
-            redirect_url=get_next_url(self.request, settings.LOGIN_REDIRECT_URL),
-            remember=bool(form.cleaned_data.get("remember")),
-        )
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(next=get_next_url(self.request), **kwargs)
+        except FlowError as error:
+            status = error.add_to(form)
+            return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
@@ -110,19 +102,18 @@ class LogoutView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect(settings.LOGOUT_REDIRECT_URL)
+            return redirect(get_adapter(request).get_logout_redirect_url(request))
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        target = get_next_url(request, settings.LOGOUT_REDIRECT_URL)
+        target = get_next_url(request, get_adapter(request).get_logout_redirect_url(request))
         logout_user(request)
         response = redirect(target)
         # The browser drops cached account pages and script storage of this site. Not
         # "cookies": it would clear every subdomain's cookies (the session cookie is
         # already deleted by the session middleware).
-        clear = getattr(settings, "ACCOUNT_LOGOUT_CLEAR_SITE_DATA", '"cache", "storage"')
-        if clear:
-            response["Clear-Site-Data"] = clear
+        if app_settings.LOGOUT_CLEAR_SITE_DATA:
+            response["Clear-Site-Data"] = app_settings.LOGOUT_CLEAR_SITE_DATA
         return response
 
 

@@ -1,6 +1,5 @@
 """The email-addresses page and the confirmation link."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import BadRequest, ValidationError
 from django.shortcuts import redirect, render
@@ -8,20 +7,29 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from accounts.flows import email as flows
-from accounts.forms.auth import RateLimited
+from accounts import app_settings
+from accounts.decorators import reauthentication_required
+from accounts.email_confirmation import EmailConfirmation
+from accounts.exceptions import FlowError
+from accounts.flows import manage_email
+from accounts.forms import get_form_class
 from accounts.forms.email import AddEmailForm, EmailActionForm, user_addresses
-from accounts.models import EmailConfirmation
-from accounts.reauth import reauthentication_required
 
 ACTIONS = ("action_add", "action_send", "action_remove", "action_primary")
 
 reauth_required = method_decorator(reauthentication_required)
 
 
-def _add_flow_error(form, field, error):
-    """Show a flow's refusal on the form (a dict-shaped error goes where it says)."""
-    form.add_error(None if hasattr(error, "error_dict") else field, error)
+def _add_flow_error(form, error) -> int:
+    """Show a flow's refusal on the form; return the status to answer with.
+
+    A veto by an ``_add_email`` receiver is a plain ``ValidationError``: shown under the
+    address (or where a dict-shaped one says).
+    """
+    if isinstance(error, FlowError):
+        return error.add_to(form)
+    form.add_error(None if hasattr(error, "error_dict") else "email", error)
+    return 200
 
 
 @method_decorator([login_required, never_cache], name="dispatch")
@@ -40,55 +48,55 @@ class EmailView(View):
             raise BadRequest("No action.")
         return getattr(self, action)(request)
 
+    @staticmethod
+    def add_form_class():
+        return get_form_class("add_email", AddEmailForm)
+
     @reauth_required
     def action_add(self, request):
-        form = AddEmailForm(request.POST, user=request.user)
+        form = self.add_form_class()(request.POST, user=request.user)
+        status = 200
         if form.is_valid():
             try:
-                flows.add_email(request, user=request.user, email=form.cleaned_data["email"])
-            except RateLimited as error:
-                form.add_error(None, error)
-                return self.render_page(request, add_form=form, status=429)
+                manage_email.add_email(request, user=request.user, email=form.cleaned_data["email"])
             except ValidationError as error:
-                _add_flow_error(form, "email", error)
+                status = _add_flow_error(form, error)
             else:
                 return redirect("account_email")
-        return self.render_page(request, add_form=form)
+        return self.render_page(request, add_form=form, status=status)
 
     def action_send(self, request):
-        return self._act(request, flows.resend_verification)
+        return self._act(request, manage_email.resend_verification)
 
     @reauth_required
     def action_remove(self, request):
-        return self._act(request, flows.remove_email)
+        return self._act(request, manage_email.remove_email)
 
     @reauth_required
     def action_primary(self, request):
-        return self._act(request, flows.mark_primary)
+        return self._act(request, manage_email.mark_primary)
 
     def _act(self, request, flow):
         form = EmailActionForm(request.POST, user=request.user)
+        status = 200
         if form.is_valid():
             try:
                 flow(request, user=request.user, email_address=form.cleaned_data["email"])
-            except RateLimited as error:
-                form.add_error(None, error)
-                return self.render_page(request, action_form=form, status=429)
             except ValidationError as error:
-                _add_flow_error(form, "email", error)
+                status = _add_flow_error(form, error)
             else:
                 return redirect("account_email")
-        return self.render_page(request, action_form=form)
+        return self.render_page(request, action_form=form, status=status)
 
     def render_page(self, request, *, action_form=None, add_form=None, status=200):
         user = request.user
         addresses = list(user_addresses(user))
-        limit = getattr(settings, "ACCOUNT_MAX_EMAIL_ADDRESSES", 5)
+        limit = app_settings.MAX_EMAIL_ADDRESSES
         selected = action_form["email"].value() if action_form is not None else None
         context = {
             "addresses": addresses,
             "action_form": action_form or EmailActionForm(user=user),
-            "add_form": add_form or AddEmailForm(user=user),
+            "add_form": add_form or self.add_form_class()(user=user),
             "selected": selected or next((a.email for a in addresses if a.primary), None),
             "max_addresses": limit,
             "can_add": len(addresses) < limit,
@@ -115,10 +123,10 @@ class ConfirmEmailView(View):
         confirmation = EmailConfirmation.from_key(key)
         if confirmation is None:
             return self.invalid(request)
-        result = flows.confirm_email(request, confirmation=confirmation)
-        if result == flows.Verification.GONE:
+        result = manage_email.confirm_email(request, confirmation=confirmation)
+        if result == manage_email.Verification.GONE:
             return self.invalid(request)
-        if result == flows.Verification.TAKEN:
+        if result == manage_email.Verification.TAKEN:
             return self.render_page(request, confirmation, status=409, taken=True)
         owner = confirmation.email_address.user_id
         if request.user.is_authenticated:
@@ -131,7 +139,7 @@ class ConfirmEmailView(View):
     def render_page(self, request, confirmation, *, status=200, **extra):
         context = {
             "confirmation": confirmation,
-            "expire_days": settings.ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS,
+            "expire_days": app_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS,
             **extra,
         }
         return render(request, self.template_name, context, status=status)

@@ -5,8 +5,9 @@ import time
 
 import pyotp
 
-from accounts import recovery_codes, totp
-from accounts.models import Authenticator
+from accounts.mfa.models import Authenticator
+from accounts.mfa.recovery_codes import auth as recovery_codes
+from accounts.mfa.totp import auth as totp
 from tests.factories import DEFAULT_PASSWORD
 
 SECRET_RE = re.compile(r'data-testid="totp-secret">\s*([A-Z2-7]+)\s*<')

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from accounts import signals
-from accounts.models import Authenticator
+from accounts.mfa.models import Authenticator
 from config.admin import SiteAdmin
 from tests.accounts.spies import hasher_spy
 from tests.factories import DEFAULT_PASSWORD, AuthenticatorFactory, UserFactory

@@ -12,7 +12,8 @@ from django.http import HttpRequest
 from django.test import override_settings
 
 from accounts import signals
-from accounts.models import EmailAddress, EmailConfirmation, User
+from accounts.email_confirmation import EmailConfirmation
+from accounts.models import EmailAddress, User
 from tests.conftest import login_client
 from tests.factories import DEFAULT_PASSWORD, EmailAddressFactory, UserFactory
 

@@ -10,8 +10,9 @@ import time_machine
 from django.db import connection
 from django.test import override_settings
 
-from accounts import ratelimit, signals, tokens
-from accounts.models import EmailAddress, EmailConfirmation
+from accounts import ratelimit, signals
+from accounts.email_confirmation import EmailConfirmation
+from accounts.models import EmailAddress
 from tests.accounts.test_email import RequestTo
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -189,10 +190,10 @@ def test_key_of_a_removed_address_is_invalid(client, address, confirmed):
     confirmed.assert_not_called()
 
 
-def test_time_seam_of_tokens_controls_expiry(client, address, monkeypatch):
+def test_key_expires_after_the_configured_days(client, address):
     url = confirm_url(address)
-    monkeypatch.setattr(tokens, "_now", lambda: time.time() + 3 * DAY + 5)
-    assert_invalid_page(client.get(url))
+    with time_machine.travel(time.time() + 3 * DAY + 5, tick=False):
+        assert_invalid_page(client.get(url))
 
 
 # --- Already verified by another account -----------------------------------------------------
@@ -219,7 +220,7 @@ def test_address_verified_by_another_account_cannot_be_confirmed(
 def test_database_constraint_race_is_answered_not_crashed(auth_client, user, other_user, confirmed):
     """The check passed but the other account won meanwhile: the unique index says no."""
     mine = EmailAddress.objects.create(user=user, email="bob@example.com")
-    with mock.patch("accounts.flows.email.verified_elsewhere", return_value=False):
+    with mock.patch("accounts.flows.manage_email.verified_elsewhere", return_value=False):
         response = auth_client.post(confirm_url(mine))
     assert response.status_code == 409
     assert "already verified by another account" in response.content.decode()
@@ -236,7 +237,7 @@ def test_concurrent_confirmations_leave_one_verified_owner(make_client, signal_c
     """Two accounts confirm one address at the same moment: at most one verified owner."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (row locks and a real concurrent unique index)")
-    from accounts.flows import email as email_flows
+    from accounts.flows import manage_email as email_flows
 
     confirmed = signal_catcher(signals.email_confirmed)
     urls = []

@@ -18,8 +18,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.flows.login import AUTHENTICATION_RECORDS_SESSION_KEY
-from accounts.models import Authenticator
+from accounts.authentication import AUTHENTICATION_RECORDS_SESSION_KEY
+from accounts.mfa.models import Authenticator
 from tests.accounts.mfa_helpers import add_recovery_codes, add_totp, current_code, start_login
 from tests.accounts.test_mfa_webauthn import make_key
 from tests.conftest import login_client

@@ -7,7 +7,8 @@ from django.contrib.auth.signals import user_login_failed as django_user_login_f
 from django.test import override_settings
 
 from accounts import signals
-from accounts.models import EmailAddress, User, UserSession
+from accounts.models import EmailAddress, User
+from accounts.usersessions.models import UserSession
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,8 @@ from unittest import mock
 import pytest
 
 from accounts import signals
-from accounts.models import User, UserSession
+from accounts.models import User
+from accounts.usersessions.models import UserSession
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 
 from accounts import signals
-from accounts.models import Authenticator
+from accounts.mfa.models import Authenticator
 from activity.models import SecurityLog
 from tests.accounts.mfa_helpers import add_recovery_codes, add_totp
 from tests.factories import UserFactory
@@ -27,7 +27,7 @@ def test_deleting_a_factor_in_the_admin_sends_authenticator_removed(
     totp, _secret = add_totp(user)
     removed = signal_catcher(signals.authenticator_removed)
 
-    response = client.post(f"/admin/accounts/authenticator/{totp.pk}/delete/", {"post": "yes"})
+    response = client.post(f"/admin/mfa/authenticator/{totp.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert not Authenticator.objects.filter(pk=totp.pk).exists()
@@ -50,7 +50,7 @@ def test_bulk_delete_in_the_admin_sends_one_signal_each(staff_client, user, sign
     removed = signal_catcher(signals.authenticator_removed)
 
     response = client.post(
-        "/admin/accounts/authenticator/",
+        "/admin/mfa/authenticator/",
         {"action": "delete_selected", "_selected_action": [totp.pk, codes.pk], "post": "yes"},
     )
 

@@ -11,7 +11,9 @@ from django.http import HttpResponse
 from django.test import Client
 
 from accounts import signals
-from accounts.models import Authenticator, User, UserSession
+from accounts.mfa.models import Authenticator
+from accounts.models import User
+from accounts.usersessions.models import UserSession
 from tests.accounts.mfa_helpers import (
     T0,
     add_recovery_codes,
@@ -217,12 +219,13 @@ def test_credential_post_is_delegated_to_webauthn(client, user):
     add_totp(user)
     start_login(client, user)
     with mock.patch(
-        "accounts.views.webauthn.authenticate_step", return_value=HttpResponse("delegated")
+        "accounts.mfa.webauthn.flows.authenticate_second_factor",
+        return_value=HttpResponse("delegated"),
     ) as step:
         response = client.post("/accounts/2fa/authenticate/", {"credential": "{}"})
     assert response.content == b"delegated"
-    step.assert_called_once_with(mock.ANY, user=user, state=mock.ANY)
-    assert step.call_args.kwargs["state"]["user_id"] == user.pk
+    step.assert_called_once_with(mock.ANY, user=user, pending=mock.ANY, credential=None)
+    assert step.call_args.kwargs["pending"].user_id == user.pk
 
 
 @pytest.mark.parametrize(

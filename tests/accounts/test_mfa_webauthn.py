@@ -24,8 +24,13 @@ from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts import recovery_codes, signals
-from accounts.models import Authenticator, User, UserSession
+from accounts import app_settings as account_settings
+from accounts import signals
+from accounts.mfa.models import Authenticator
+from accounts.mfa.recovery_codes import auth as recovery_codes
+from accounts.mfa.webauthn.auth import allows_insecure_origin
+from accounts.models import User
+from accounts.usersessions.models import UserSession
 from tests.accounts.mfa_helpers import add_totp, shown_codes
 from tests.conftest import login_client
 from tests.factories import AuthenticatorFactory, UserFactory
@@ -342,7 +347,7 @@ def test_unreadable_credentials_are_form_errors(alice_client, user, value, messa
 
 def test_adding_a_key_needs_recent_authentication(alice_client, user, soft):
     options = options_in(alice_client.get(ADD_URL))["key"]
-    later = timezone.now() + timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 5)
+    later = timezone.now() + timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT + 5)
     with time_machine.travel(later):
         response = post_credential(alice_client, ADD_URL, soft.create(options), name="Key")
         assert response.status_code == 302
@@ -425,7 +430,7 @@ def test_removing_needs_recent_authentication_and_post(alice_client, user, soft,
     key = make_key(user, soft)
     url = f"/accounts/2fa/webauthn/keys/{key.pk}/remove/"
     reauthenticate_with_key(alice_client, soft, url)
-    later = timezone.now() + timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 5)
+    later = timezone.now() + timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT + 5)
     with time_machine.travel(later):
         response = alice_client.post(url)
     assert asks_for_a_second_factor(response, url)
@@ -647,7 +652,7 @@ def test_http_request_with_http_origin_is_refused(user, soft, signal_catcher):
 
 
 def test_the_insecure_origin_switch_is_off_in_production():
-    code = "from django.conf import settings; print(settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN)"
+    code = "from accounts.mfa.webauthn.auth import allows_insecure_origin as a; print(a())"
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "0",
@@ -664,7 +669,7 @@ def test_the_insecure_origin_switch_is_off_in_production():
         cwd=settings.BASE_DIR,
     )
     assert result.stdout.strip() == "False"
-    assert settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN is False
+    assert allows_insecure_origin() is False
 
 
 @pytest.mark.parametrize("debug,accepted", [(False, False), (True, True)])
@@ -707,7 +712,7 @@ def test_origin_must_be_this_site_not_a_sibling_under_the_rp_id(user, origin, ac
 
 
 def test_rp_id_defaults_to_the_host_without_port(rf):
-    from accounts.webauthn import get_rp_id
+    from accounts.mfa.webauthn.auth import get_rp_id
 
     request = rf.get("/", HTTP_HOST="localhost:8123")
     assert get_rp_id(request) == "localhost"
@@ -1017,7 +1022,7 @@ def test_second_step_page_offers_no_key_to_users_without_one(second_step, browse
 def test_reauthenticate_with_a_key(alice_client, user, signal_catcher):
     soft = SoftAuthenticator()
     key = make_key(user, soft, passwordless=False)
-    later = timezone.now() + timedelta(seconds=settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 5)
+    later = timezone.now() + timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT + 5)
     with time_machine.travel(later):
         assert asks_for_a_second_factor(alice_client.get(ADD_URL), ADD_URL)
         # Without a code factor, the second-factor page sends her on to the key page.

@@ -11,8 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import signals
-from accounts.models import User, UserSession
-from accounts.user_sessions import end_sessions
+from accounts.models import User
+from accounts.usersessions.models import UserSession
+from accounts.usersessions.store import end_sessions
 from tests.conftest import login_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 

@@ -12,8 +12,9 @@ from django.core.mail.backends.locmem import EmailBackend
 from django.utils.http import int_to_base36
 
 from accounts import signals
-from accounts.flows.password import RESET_KEY_SESSION_KEY
-from accounts.models import EmailAddress, User, UserSession
+from accounts.flows.password_reset import RESET_KEY_SESSION_KEY
+from accounts.models import EmailAddress, User
+from accounts.usersessions.models import UserSession
 from tests.conftest import login_client
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 

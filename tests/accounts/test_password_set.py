@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings
 
 from accounts import signals
-from accounts.models import User, UserSession
+from accounts.models import User
+from accounts.usersessions.models import UserSession
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,14 @@ savepoint). The statements are the same on SQLite and PostgreSQL.
 
 import pytest
 import time_machine
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import EmailAddress, UserSession
+from accounts import app_settings as account_settings
+from accounts.models import EmailAddress
+from accounts.usersessions.models import UserSession
 from activity.models import LoginLog, SecurityLog
 from tests.accounts.mfa_helpers import (
     add_recovery_codes,
@@ -273,7 +274,7 @@ def test_activity_page_costs_the_same_with_5_or_50_rows(
 
 def test_logged_in_requests_write_nothing_within_the_last_seen_window(auth_client, session):
     """Session upkeep costs no write until the last-seen interval has passed."""
-    interval = django_settings.ACCOUNT_SESSION_LAST_SEEN_INTERVAL
+    interval = account_settings.SESSION_LAST_SEEN_INTERVAL
     start = timezone.now()
     for seconds in (1, interval // 2, interval - 5):
         with time_machine.travel(start + timezone.timedelta(seconds=seconds), tick=False):
@@ -284,13 +285,13 @@ def test_logged_in_requests_write_nothing_within_the_last_seen_window(auth_clien
 
 
 def test_last_seen_is_written_once_per_interval(auth_client, user, session):
-    interval = django_settings.ACCOUNT_SESSION_LAST_SEEN_INTERVAL
+    interval = account_settings.SESSION_LAST_SEEN_INTERVAL
     later = timezone.now() + timezone.timedelta(seconds=interval + 1)
     with time_machine.travel(later, tick=False):
         _, sqls = sql_of(lambda: auth_client.get("/"))
         _, again = sql_of(lambda: auth_client.get("/"))
     # One UPDATE of the session record (plus the session's own save on the db engine).
-    record_writes = [sql for sql in writes(sqls) if "accounts_usersession" in sql]
+    record_writes = [sql for sql in writes(sqls) if "usersessions_usersession" in sql]
     assert len(record_writes) == 1
     assert len(sqls) == 4 + session.read + session.save
     assert writes(again) == []

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.test import Client
 
 from accounts import signals
-from accounts.models import Authenticator, User, UserSession
+from accounts.mfa.models import Authenticator
+from accounts.models import User
+from accounts.usersessions.models import UserSession
 from tests.accounts.mfa_helpers import (
     T0,
     add_recovery_codes,

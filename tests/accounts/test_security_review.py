@@ -12,7 +12,8 @@ from django.conf import settings
 from django.test import Client
 
 from accounts import signals
-from accounts.models import EmailAddress, UserSession
+from accounts.models import EmailAddress
+from accounts.usersessions.models import UserSession
 from tests.accounts.mfa_helpers import T0, add_totp, code_at, start_login
 from tests.accounts.test_mfa_webauthn import (
     LOGIN_URL,
@@ -268,8 +269,8 @@ def test_admin_never_shows_a_session_key(staff, user):
     record = UserSession.objects.get(session_key=key)
     admin = login_client(Client(), staff)
     for url in (
-        "/admin/accounts/usersession/",
-        f"/admin/accounts/usersession/{record.pk}/change/",
+        "/admin/usersessions/usersession/",
+        f"/admin/usersessions/usersession/{record.pk}/change/",
     ):
         response = admin.get(url)
         assert response.status_code == 200

@@ -10,8 +10,9 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.test import override_settings
 
-from accounts.models import UserSession
-from accounts.user_sessions import SESSION_STARTED_KEY, rotate_session
+from accounts import app_settings as account_settings
+from accounts.usersessions.models import UserSession
+from accounts.usersessions.store import SESSION_STARTED_KEY, rotate_session
 from tests.conftest import login_client
 from tests.factories import DEFAULT_PASSWORD
 
@@ -150,5 +151,5 @@ def test_session_cookie_with_remember_me_lasts_the_cookie_age(client, user):
 
 
 def test_lifetimes_are_settings():
-    assert settings.ACCOUNT_SESSION_IDLE_TIMEOUT > 0
-    assert settings.ACCOUNT_SESSION_ABSOLUTE_LIFETIME >= settings.ACCOUNT_SESSION_IDLE_TIMEOUT
+    assert account_settings.SESSION_IDLE_TIMEOUT > 0
+    assert account_settings.SESSION_ABSOLUTE_LIFETIME >= account_settings.SESSION_IDLE_TIMEOUT

@@ -21,8 +21,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import app_settings as account_settings
 from accounts import signals
-from accounts.models import User, UserSession
+from accounts.models import User
+from accounts.usersessions.models import UserSession
 from tests.conftest import login_client
 from tests.factories import UserFactory
 
@@ -187,7 +189,7 @@ def test_end_others_when_there_are_none_sends_nothing(make_client, user, signal_
 def test_ending_sessions_needs_recent_authentication(browsers, clock, password, signal_catcher):
     a, b, c = browsers
     ended = signal_catcher(signals.sessions_ended)
-    clock.shift(timedelta(seconds=django_settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1))
+    clock.shift(timedelta(seconds=account_settings.REAUTHENTICATION_TIMEOUT + 1))
 
     for data in ({}, {"session": record_of(b).pk}):
         response = a.post("/accounts/sessions/", data)
@@ -336,13 +338,13 @@ def test_browsing_within_the_window_writes_no_session_record(browsers, clock):
     record.refresh_from_db()
     assert record.last_seen_at == START
 
-    clock.move_to(START + timedelta(seconds=django_settings.ACCOUNT_SESSION_LAST_SEEN_INTERVAL))
+    clock.move_to(START + timedelta(seconds=account_settings.SESSION_LAST_SEEN_INTERVAL))
     with CaptureQueriesContext(connection) as queries:
         a.get("/")
     updates = [
         q["sql"]
         for q in queries.captured_queries
-        if q["sql"].upper().startswith("UPDATE") and "accounts_usersession" in q["sql"]
+        if q["sql"].upper().startswith("UPDATE") and "usersessions_usersession" in q["sql"]
     ]
     assert len(updates) == 1
     record.refresh_from_db()

@@ -12,7 +12,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts import signals
-from accounts.models import User, UserSession
+from accounts.models import User
+from accounts.usersessions.models import UserSession
 from tests.conftest import login_client
 from tests.factories import UserFactory
 
@@ -107,7 +108,7 @@ def test_deleting_a_session_record_in_admin_ends_the_session(
     ended = signal_catcher(signals.sessions_ended)
     first, second = alice_browsers
     record = UserSession.objects.get(session_key=first.session.session_key)
-    response = admin.post(f"/admin/accounts/usersession/{record.pk}/delete/", {"post": "yes"})
+    response = admin.post(f"/admin/usersessions/usersession/{record.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not is_signed_in(first)
     assert is_signed_in(second)
@@ -126,7 +127,7 @@ def test_bulk_deleting_session_records_ends_the_sessions(staff, alice_browsers, 
     _, admin = staff
     pks = list(UserSession.objects.filter(user=user).values_list("pk", flat=True))
     response = admin.post(
-        "/admin/accounts/usersession/",
+        "/admin/usersessions/usersession/",
         {"action": "delete_selected", "_selected_action": pks, "post": "yes"},
     )
     assert response.status_code == 302

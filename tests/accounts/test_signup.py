@@ -7,7 +7,8 @@ from django.core import mail
 from django.test import override_settings
 
 from accounts import signals
-from accounts.models import EmailAddress, EmailConfirmation, User
+from accounts.email_confirmation import EmailConfirmation
+from accounts.models import EmailAddress, User
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

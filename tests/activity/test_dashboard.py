@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Authenticator
+from accounts.mfa.models import Authenticator
 from activity import charts, selectors
 from activity.models import LoginLog, MFALog, SecurityLog
 from tests.activity.conftest import session_queries

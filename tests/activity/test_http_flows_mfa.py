@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from accounts.models import Authenticator
+from accounts.mfa.models import Authenticator
 from activity.models import LoginLog, MFALog, SecurityLog
 from tests.accounts.mfa_helpers import (
     T0,

@@ -7,7 +7,7 @@ acted (the user, staff in the admin, nobody for an anonymous request).
 
 import pytest
 
-from accounts.models import UserSession
+from accounts.usersessions.models import UserSession
 from activity.models import LoginLog, SecurityLog
 from tests.accounts.test_ratelimit import fail_login
 from tests.activity.conftest import BROWSER, FROM_BROWSER
@@ -113,7 +113,7 @@ def test_admin_deleting_a_session_record_names_the_staff_member(browsers, staff,
     record = UserSession.objects.get(session_key=browsers[1].session.session_key)
     audit.mark()
 
-    response = admin.post(f"/admin/accounts/usersession/{record.pk}/delete/", {"post": "yes"})
+    response = admin.post(f"/admin/usersessions/usersession/{record.pk}/delete/", {"post": "yes"})
 
     assert response.status_code == 302
     assert audit.events() == [("SecurityLog", "sessions_ended")]

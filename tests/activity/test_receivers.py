@@ -11,7 +11,10 @@ import pytest
 from django.contrib.auth.signals import user_logged_in as django_user_logged_in
 
 from accounts import signals
-from accounts.models import Authenticator, EmailAddress, EmailConfirmation, User
+from accounts.authentication import set_logout_reason
+from accounts.email_confirmation import EmailConfirmation
+from accounts.mfa.models import Authenticator
+from accounts.models import EmailAddress, User
 from activity.models import LoginLog, MFALog, SecurityLog, UserProfile
 from tests.activity.conftest import TEST_AGENT, TEST_IP
 from tests.factories import AuthenticatorFactory, EmailAddressFactory, UserFactory
@@ -106,13 +109,15 @@ def test_djangos_own_user_logged_in_writes_nothing(user, audit, signal_request):
 def test_user_logged_out(user, audit, signal_request):
     signals.user_logged_out.send(sender=User, request=signal_request(user=user), user=user)
     audit.assert_one(
-        LoginLog,
-        event="logout",
-        user=user,
-        username="alice",
-        ip_address=TEST_IP,
-        reason="session_expired",  # no logout view resolved this request
+        LoginLog, event="logout", user=user, username="alice", ip_address=TEST_IP, reason=""
     )
+
+
+def test_user_logged_out_by_a_timeout_says_so(user, audit, signal_request):
+    request = signal_request(user=user)
+    set_logout_reason(request, "session_expired")  # as the session middleware does
+    signals.user_logged_out.send(sender=User, request=request, user=user)
+    audit.assert_one(LoginLog, event="logout", user=user, reason="session_expired")
 
 
 def test_user_logged_out_without_a_user_writes_nothing(audit, signal_request):

@@ -6,7 +6,8 @@ a full-page screenshot (``test-artifacts/pages-*.png``) for a person to look at.
 import pytest
 from django.core import mail
 
-from accounts.models import EmailAddress, EmailConfirmation
+from accounts.email_confirmation import EmailConfirmation
+from accounts.models import EmailAddress
 from tests.accounts.mfa_helpers import add_recovery_codes, add_totp, add_webauthn, current_code
 from tests.factories import DEFAULT_PASSWORD, EmailAddressFactory, UserFactory
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from accounts.models import Authenticator
+from accounts.mfa.models import Authenticator
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -1,0 +1,183 @@
+"""Every ``ACCOUNT_*`` setting of the account core: one property, one default, one type.
+
+Read at call time (``from accounts import app_settings``; ``app_settings.EMAIL_VERIFICATION``),
+so ``override_settings`` works; ``accounts/checks.py`` reports invalid values at start-up.
+Names follow django-allauth where allauth has the setting, so its documentation applies.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from accounts.internal.conf import AppSettingsBase
+from accounts.internal.rates import parse_rates
+
+# The budgets of every rate-limited action; ACCOUNT_RATE_LIMITS overrides them one by one.
+DEFAULT_RATE_LIMITS = {
+    # Any login attempt, and failed logins (per IP, and per resolved account).
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    # One verification mail per address per cooldown: the rate actually used is built from
+    # ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN; this line documents the default.
+    "confirm_email": "1/180s/key",
+    "reauthenticate": "10/m/user",
+    # Wrong second-factor codes and keys, per account whatever the client.
+    "mfa_failed": "5/300s/key",
+    # Passkey login attempts (each POST of an assertion), per client IP.
+    "login_webauthn": "10/m/ip",
+}
+
+# No inline script or style anywhere (JS lives in static/js/*.js), no plugins, no <base>, no
+# framing, forms post only here.
+DEFAULT_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class EmailVerification(enum.StrEnum):
+    """``none``: no mail; ``optional``: mailed, login allowed; ``mandatory``: no login until
+    an address is verified."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    MANDATORY = "mandatory"
+
+
+class AppSettings(AppSettingsBase):
+    @property
+    def ADAPTER(self) -> str:
+        """Dotted path of the account adapter class (site policy hooks)."""
+        return self._dotted_path("ADAPTER", "accounts.adapter.DefaultAccountAdapter")
+
+    @property
+    def FORMS(self) -> dict[str, str]:
+        """Form classes to use instead of the defaults, by allauth's names (``"login"``,
+        ``"signup"``, ``"add_email"``, ``"change_password"``, ``"set_password"``,
+        ``"reset_password"``, ``"reset_password_from_key"``, ``"reauthenticate"``)."""
+        return self._dict("FORMS", {})
+
+    @property
+    def EMAIL_VERIFICATION(self) -> EmailVerification:
+        return self._choice("EMAIL_VERIFICATION", EmailVerification.OPTIONAL, EmailVerification)
+
+    @property
+    def EMAIL_CONFIRMATION_EXPIRE_DAYS(self) -> int:
+        """Days an emailed confirmation link stays valid."""
+        return self._int("EMAIL_CONFIRMATION_EXPIRE_DAYS", 3, minimum=1)
+
+    @property
+    def EMAIL_CONFIRMATION_COOLDOWN(self) -> int:
+        """Seconds between two verification mails to one address (0: no limit)."""
+        return self._int("EMAIL_CONFIRMATION_COOLDOWN", 180, minimum=0)
+
+    @property
+    def MAX_EMAIL_ADDRESSES(self) -> int:
+        """How many addresses one account may have."""
+        return self._int("MAX_EMAIL_ADDRESSES", 5, minimum=1)
+
+    @property
+    def ALLOW_REMOVING_LAST_EMAIL(self) -> bool:
+        """May a user remove their only (primary) address? Their account then has none."""
+        return self._bool("ALLOW_REMOVING_LAST_EMAIL", False)
+
+    @property
+    def REAUTHENTICATION_TIMEOUT(self) -> int:
+        """Seconds a (re)authentication counts as recent for sensitive actions."""
+        return self._int("REAUTHENTICATION_TIMEOUT", 300, minimum=1)
+
+    @property
+    def TRUSTED_PROXY_COUNT(self) -> int:
+        """How many reverse proxies in front of the site append to X-Forwarded-For (0:
+        ignore the header, as a client could forge it)."""
+        return self._int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+    @property
+    def SUSPICIOUS_LOGIN_FAILURES(self) -> int:
+        """Failed attempts on an account before a right password that make the login look
+        guessed: the user is told by mail and ``suspicious_activity`` is sent."""
+        return self._int("SUSPICIOUS_LOGIN_FAILURES", 3, minimum=1)
+
+    @property
+    def LOGOUT_CLEAR_SITE_DATA(self) -> str:
+        """``Clear-Site-Data`` sent at logout ("" sends none)."""
+        return self._str("LOGOUT_CLEAR_SITE_DATA", '"cache", "storage"')
+
+    @property
+    def MAX_KNOWN_DEVICES(self) -> int:
+        """Devices remembered per user for the new-sign-in notice (least recent go first)."""
+        return self._int("MAX_KNOWN_DEVICES", 50, minimum=1)
+
+    @property
+    def RATE_LIMITS(self) -> dict[str, str]:
+        """The budget of every action: the defaults, overridden per action by the setting.
+
+        An action set to ``""`` (or ``None``) is not limited; ``False`` turns every limit
+        off, as in allauth.
+        """
+        configured = self._setting("RATE_LIMITS", {})
+        if configured is False:
+            return {action: "" for action in DEFAULT_RATE_LIMITS}
+        if configured is None:
+            configured = {}
+        if not isinstance(configured, dict):
+            raise self._fail("RATE_LIMITS", configured, "a dict of rates, or False")
+        merged = {**DEFAULT_RATE_LIMITS, "confirm_email": self._confirm_email_rate()}
+        for action, spec in configured.items():
+            try:
+                parse_rates(spec or "")
+            except (ValueError, AttributeError):
+                raise self._fail(
+                    "RATE_LIMITS", {action: spec}, 'rates like "10/m/ip,5/300s/key"'
+                ) from None
+            merged[action] = spec or ""
+        return merged
+
+    def _confirm_email_rate(self) -> str:
+        cooldown = self.EMAIL_CONFIRMATION_COOLDOWN
+        return f"1/{cooldown}s/key" if cooldown > 0 else ""
+
+    @property
+    def CONTENT_SECURITY_POLICY(self) -> str:
+        """The ``Content-Security-Policy`` header of every response."""
+        return self._str("CONTENT_SECURITY_POLICY", DEFAULT_CONTENT_SECURITY_POLICY)
+
+    @property
+    def RESERVED_USERNAMES(self) -> tuple[str, ...]:
+        """Usernames nobody may take, in addition to the built-in list."""
+        return self._strings("RESERVED_USERNAMES", ())
+
+    @property
+    def SESSION_IDLE_TIMEOUT(self) -> int:
+        """Seconds without a request after which a logged-in session ends."""
+        return self._int("SESSION_IDLE_TIMEOUT", 60 * 60 * 24 * 14, minimum=60)
+
+    @property
+    def SESSION_ABSOLUTE_LIFETIME(self) -> int:
+        """Seconds after login at which a session ends however active (0: no limit)."""
+        return self._int("SESSION_ABSOLUTE_LIFETIME", 60 * 60 * 24 * 30, minimum=0)
+
+    @property
+    def SESSION_LAST_SEEN_INTERVAL(self) -> int:
+        """How often, in seconds, "last seen" of a session record may be written."""
+        return self._int("SESSION_LAST_SEEN_INTERVAL", 300, minimum=1)
+
+    @property
+    def SITE_NAME(self) -> str:
+        """The site's name in mails, page titles and authenticator apps (``SITE_NAME``)."""
+        from django.conf import settings
+
+        return getattr(settings, "SITE_NAME", "") or "Account site"
+
+
+_app_settings = AppSettings("ACCOUNT_")
+
+
+def __getattr__(name: str):
+    return getattr(_app_settings, name)

@@ -1,0 +1,284 @@
+"""Managing a user's email addresses and confirming them: the writes, the signals, the mails.
+
+Business refusals (removing the primary, making an unverified address primary) are raised as
+``FlowError``; a veto by an ``_add_email`` receiver as the ``ValidationError`` it raised; an
+exhausted budget as ``RateLimited`` after ``rate_limited`` was sent. Mails go out last, after
+the writes and the signals; notices never fail the flow they report on.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+
+from accounts import app_settings, ratelimit
+from accounts.adapter import get_adapter
+from accounts.exceptions import FlowError
+from accounts.flows.email_verification import (
+    cooldown_minutes,
+    reserve_verification_mail,
+    send_verification_email,
+)
+from accounts.models import EmailAddress, User
+from accounts.signals import (
+    _add_email,
+    email_added,
+    email_changed,
+    email_confirmed,
+    email_removed,
+)
+
+
+class Verification(enum.StrEnum):
+    """What confirming an address came to."""
+
+    CONFIRMED = "confirmed"
+    ALREADY_VERIFIED = "already_verified"
+    TAKEN = "taken"
+    GONE = "gone"
+
+
+TAKEN_MESSAGE = (
+    "%(email)s is already verified by another account, so it cannot be confirmed for this one."
+)
+
+
+def wait_message(email):
+    minutes = cooldown_minutes()
+    unit = "minute" if minutes == 1 else "minutes"
+    return (
+        f"A confirmation mail was sent to {email} a moment ago. Check your inbox (and spam "
+        f"folder), or wait {minutes} {unit} before asking for another."
+    )
+
+
+def verified_elsewhere(email_address):
+    """True when another account already owns this address as a verified one."""
+    return (
+        EmailAddress.objects.matching(email_address.email)
+        .filter(verified=True)
+        .exclude(user_id=email_address.user_id)
+        .exists()
+    )
+
+
+def _send_verification(request, email_address):
+    """Mail a confirmation link; False when the per-address cooldown refuses it.
+
+    An address verified by another account gets no mail (its owner is not pestered and the
+    link could never work), yet the user sees the same answer and the same cooldown, so the
+    page does not reveal that the address is someone else's.
+    """
+    if verified_elsewhere(email_address):
+        return reserve_verification_mail(request, email_address.email)
+    return send_verification_email(request, email_address=email_address, signup=False)
+
+
+def _primary_of(user):
+    return EmailAddress.objects.filter(user=user, primary=True).first()
+
+
+def _notify(request, template, to, **context):
+    """A security notice about the account's addresses (when, IP and browser are added)."""
+    get_adapter(request).send_notification_mail(
+        f"account/email/{template}", to, context, request=request
+    )
+
+
+def _message(request, level, text):
+    get_adapter(request).add_message(request, level, text)
+
+
+@transaction.atomic
+def add_email(request, *, user, email):
+    """Add an unverified address and mail its confirmation link.
+
+    Signals, in order: ``_add_email`` (a receiver may veto with ``ValidationError``; nothing
+    is saved), ``email_confirmation_sent`` (when the mail went out), ``email_added``. The
+    primary address then gets a notice.
+    """
+    ratelimit.consume_or_raise(
+        request,
+        "manage_email",
+        user=user,
+        message="You have changed your addresses too often. Wait a minute, then try again.",
+    )
+    _add_email.send(sender=user.__class__, email=email, user=user)
+    try:
+        with transaction.atomic():
+            address = EmailAddress.objects.create(user=user, email=email)
+    except IntegrityError:
+        # The same address was added a moment ago (another tab): unique per user.
+        raise FlowError(
+            "This address is already on your account.", code="duplicate", field="email"
+        ) from None
+    sent = _send_verification(request, address)
+    email_added.send(sender=EmailAddress, request=request, user=user, email_address=address)
+    if sent:
+        _message(request, messages.SUCCESS, f"Confirmation e-mail sent to {address.email}.")
+    else:
+        _message(
+            request, messages.WARNING, f"{address.email} was added. {wait_message(address.email)}"
+        )
+    primary = _primary_of(user)
+    if primary is not None:
+        _notify(request, "email_added", primary.email, user=user, email=address.email)
+    return address
+
+
+@transaction.atomic
+def remove_email(request, *, user, email_address):
+    """Remove one of the user's addresses; never the primary while others remain.
+
+    The only address (the primary) may go only when ``ACCOUNT_ALLOW_REMOVING_LAST_EMAIL``
+    says so; ``user.email`` is then emptied. The primary (or, if it was the one removed, the
+    removed address itself) gets a notice.
+    """
+    if email_address.primary:
+        others = EmailAddress.objects.filter(user=user).exclude(pk=email_address.pk).exists()
+        if others:
+            raise FlowError(
+                "You cannot remove your primary address. Make another address primary first.",
+                code="primary",
+                field="email",
+            )
+        if not app_settings.ALLOW_REMOVING_LAST_EMAIL:
+            raise FlowError(
+                "You cannot remove your only email address. Add another one first.",
+                code="last",
+                field="email",
+            )
+    was_primary, removed = email_address.primary, email_address.email
+    email_address.delete()
+    if was_primary:
+        user.email = ""
+        user.save(update_fields=["email"])
+    email_removed.send(sender=EmailAddress, request=request, user=user, email_address=email_address)
+    _message(request, messages.SUCCESS, f"Removed {removed}.")
+    primary = _primary_of(user)
+    _notify(
+        request, "email_removed", primary.email if primary else removed, user=user, email=removed
+    )
+
+
+@transaction.atomic
+def mark_primary(request, *, user, email_address):
+    """Make a verified address the primary one and mirror it in ``user.email``.
+
+    ``email_changed`` is sent (and the old primary gets a notice) only when there was a
+    previous primary. The user's row is locked so that two concurrent requests cannot both
+    swap the primary (one primary per user is also a database constraint).
+    """
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    address = EmailAddress.objects.filter(pk=email_address.pk, user=user).first()
+    if address is None:
+        raise FlowError(
+            "That is not one of your email addresses.", code="invalid_choice", field="email"
+        )
+    if not address.verified:
+        raise FlowError(
+            "Only a verified address can be primary. Confirm it first (check your inbox).",
+            code="unverified",
+            field="email",
+        )
+    old = _primary_of(user)
+    if old is not None and old.pk == address.pk:
+        _message(request, messages.INFO, f"{address.email} is already your primary address.")
+        return
+    if old is not None:
+        old.primary = False
+        old.save(update_fields=["primary"])
+    address.primary = True
+    address.save(update_fields=["primary"])
+    user.email = address.email
+    user.save(update_fields=["email"])
+    if old is not None:
+        email_changed.send(
+            sender=EmailAddress,
+            request=request,
+            user=user,
+            from_email_address=old,
+            to_email_address=address,
+        )
+    _message(request, messages.SUCCESS, f"{address.email} is now your primary address.")
+    if old is not None:
+        _notify(
+            request,
+            "email_changed",
+            old.email,
+            user=user,
+            from_email=old.email,
+            to_email=address.email,
+        )
+
+
+def resend_verification(request, *, user, email_address):
+    """Mail the confirmation link again, at most once per address per cooldown."""
+    if email_address.verified:
+        _message(request, messages.INFO, f"{email_address.email} is already verified.")
+        return
+    if not _send_verification(request, email_address):
+        ratelimit.refuse(
+            request, "confirm_email", user=user, message=wait_message(email_address.email)
+        )
+    _message(request, messages.SUCCESS, f"Confirmation e-mail sent to {email_address.email}.")
+
+
+@transaction.atomic
+def verify_address(request, *, email_address):
+    """Mark the address verified and send ``email_confirmed``; return a ``Verification``.
+
+    Verifying twice is a no-op. An address verified by another account is refused: the check
+    below catches the usual case and the database's "one verified owner per address"
+    constraint the concurrent one (inside a savepoint, so the request can still answer). An
+    account's first verified address becomes its primary when it has none.
+    """
+    address = (
+        EmailAddress.objects.select_for_update()
+        .select_related("user")
+        .filter(pk=email_address.pk, email=email_address.email)
+        .first()
+    )
+    if address is None:
+        return Verification.GONE
+    if address.verified:
+        return Verification.ALREADY_VERIFIED
+    if verified_elsewhere(address):
+        return Verification.TAKEN
+    address.verified = True
+    try:
+        with transaction.atomic():
+            address.save(update_fields=["verified"])
+    except IntegrityError:
+        return Verification.TAKEN
+    user = address.user
+    if _primary_of(user) is None:
+        try:
+            with transaction.atomic():
+                address.primary = True
+                address.save(update_fields=["primary"])
+                user.email = address.email
+                user.save(update_fields=["email"])
+        except IntegrityError:
+            address.primary = False  # another request made a primary meanwhile: keep theirs
+    email_confirmed.send(sender=EmailAddress, request=request, email_address=address)
+    email_address.verified, email_address.primary = address.verified, address.primary
+    return Verification.CONFIRMED
+
+
+def confirm_email(request, *, confirmation):
+    """The emailed link was confirmed by POST: verify the address and say how it went.
+
+    Nobody is logged in by this (email is not an authentication factor).
+    """
+    email = confirmation.email_address.email
+    result = verify_address(request, email_address=confirmation.email_address)
+    if result == Verification.CONFIRMED:
+        _message(request, messages.SUCCESS, f"You have confirmed {email}.")
+    elif result == Verification.ALREADY_VERIFIED:
+        _message(request, messages.INFO, f"{email} was already confirmed.")
+    elif result == Verification.TAKEN:
+        _message(request, messages.ERROR, TAKEN_MESSAGE % {"email": email})
+    return result

@@ -1,0 +1,77 @@
+"""The new-device sign-in notice: a login side effect, after the login completed."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import app_settings
+from accounts.adapter import get_adapter
+from accounts.authentication import is_signup_login
+from accounts.devices import describe_user_agent, request_fingerprint
+from accounts.httpkit import absolute_url, get_client_ip
+from accounts.models import KnownDevice, User
+from accounts.signals import new_device_login
+
+
+def _cap_known_devices(user: User) -> bool:
+    """Keep the ``ACCOUNT_MAX_KNOWN_DEVICES`` most recently seen devices; return whether any
+    other than the one just added existed (one query reads both: the list is capped, so it
+    stays short)."""
+    devices = KnownDevice.objects.filter(user=user).order_by("-last_seen_at", "-pk")
+    pks = list(devices.values_list("pk", flat=True))
+    stale = pks[app_settings.MAX_KNOWN_DEVICES :]
+    if stale:
+        KnownDevice.objects.filter(pk__in=stale).delete()
+    return len(pks) > 1
+
+
+def remember_device(request: HttpRequest, *, user: User) -> tuple[bool, bool]:
+    """Record this request's device for ``user``; return ``(is_new, had_history)``.
+
+    A device seen before implies a history; only a new one needs to look at the others.
+    """
+    now = timezone.now()
+    fingerprint = request_fingerprint(request)
+    with transaction.atomic():
+        # The usual case, a known device, is one UPDATE.
+        if KnownDevice.objects.filter(user=user, fingerprint=fingerprint).update(last_seen_at=now):
+            return False, True
+        device, created = KnownDevice.objects.get_or_create(
+            user=user,
+            fingerprint=fingerprint,
+            defaults={"first_seen_at": now, "last_seen_at": now},
+        )
+        if not created:  # a concurrent login from the same device inserted it meanwhile
+            KnownDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+            return False, True
+        had_history = _cap_known_devices(user)
+    return True, had_history
+
+
+def notify_if_new_device(request: HttpRequest, *, user: User) -> bool:
+    """After a completed login: tell the user when it came from a device never seen before.
+
+    Silent for the login that completes a signup and for a user's first login ever (there is
+    nothing to compare with yet); the device is remembered either way. Sends
+    ``new_device_login``, then the mail (a failed notice never fails the login it reports
+    on). Returns whether the notice went out.
+    """
+    is_new, had_history = remember_device(request, user=user)
+    if not is_new or not had_history or is_signup_login(request):
+        return False
+    new_device_login.send(sender=user.__class__, request=request, user=user)
+    if user.email:
+        context = {
+            "user": user,
+            "device": describe_user_agent(request.META.get("HTTP_USER_AGENT", "")),
+            "ip": get_client_ip(request),
+            "sessions_url": absolute_url(request, reverse("usersessions_list")),
+            "password_change_url": absolute_url(request, reverse("account_change_password")),
+        }
+        get_adapter(request).send_notification_mail(
+            "account/email/new_device_login", user.email, context, request=request
+        )
+    return True

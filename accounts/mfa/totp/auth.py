@@ -1,0 +1,130 @@
+"""TOTP (RFC 6238) for the authenticator-app factor: 6 digits, 30-second steps.
+
+The one-time values come from pyotp. What this module adds is the policy around them:
+
+* the window is at most one step either side (``MFA_TOTP_TOLERANCE``, 0 or 1, default 1);
+* a code is accepted **once**: the last accepted time step is stored in the authenticator's
+  row and checked under ``select_for_update``, so a replay fails however late it comes within
+  the window and whichever worker receives it (a cache would not survive a restart and
+  might not be shared);
+* the seed is stored encrypted (the MFA adapter's ``encrypt``);
+* only the server clock counts.
+"""
+
+import base64
+import hmac
+import logging
+import secrets
+import time
+
+import pyotp
+import segno
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.mfa import app_settings, crypto
+from accounts.mfa.adapter import get_adapter
+from accounts.mfa.models import Authenticator
+
+logger = logging.getLogger("accounts.mfa")
+
+PERIOD = 30
+DIGITS = 6
+SECRET_BYTES = 20  # 160 bits, as RFC 4226 recommends.
+
+
+def tolerance():
+    """How many steps before/after the current one are accepted: 0 or 1, never more."""
+    return app_settings.TOTP_TOLERANCE
+
+
+def generate_secret():
+    """A fresh random seed, base32 without padding (32 characters for 160 bits)."""
+    return base64.b32encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii").rstrip("=")
+
+
+def time_step(at=None):
+    return int((time.time() if at is None else at) // PERIOD)
+
+
+def code_for_step(secret, step):
+    return pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD).generate_otp(step)
+
+
+def normalize_code(code):
+    """Drop the spaces and dashes people type; the rest must be exactly what was shown."""
+    return "".join(str(code or "").split()).replace("-", "")
+
+
+def matching_step(secret, code, *, at=None):
+    """The time step ``code`` belongs to within the window around ``at``, or ``None``."""
+    code = normalize_code(code)
+    if len(code) != DIGITS or not code.isascii() or not code.isdigit():
+        return None
+    current = time_step(at)
+    window = tolerance()
+    # Every candidate is compared (constant work), newest first.
+    found = None
+    for step in range(current + window, current - window - 1, -1):
+        if hmac.compare_digest(code_for_step(secret, step), code) and found is None:
+            found = step
+    return found
+
+
+def provisioning_uri(secret, *, account_name, issuer):
+    return pyotp.TOTP(secret, digits=DIGITS, interval=PERIOD).provisioning_uri(
+        name=account_name, issuer_name=issuer
+    )
+
+
+def qr_code_svg(uri):
+    """The ``otpauth://`` URI as an inline SVG QR code (no scripts, no style attributes)."""
+    qr = segno.make(uri, error="m")
+    return qr.svg_inline(
+        scale=4, dark="#000", light="#fff", omitsize=True, svgclass="qr", title="QR code"
+    )
+
+
+def build_data(secret, *, last_step):
+    """The ``Authenticator.data`` of a new TOTP factor: the encrypted seed and the step of
+    the code that proved it (so that code cannot be used again to log in)."""
+    return {"secret": get_adapter().encrypt(secret), "last_step": last_step}
+
+
+def read_secret(authenticator):
+    return get_adapter().decrypt(authenticator.data["secret"])
+
+
+def verify_and_consume(authenticator, code):
+    """Accept ``code`` for the TOTP ``authenticator`` once; return True if accepted.
+
+    The row is locked while the step is compared and stored, so two requests carrying the
+    same code (even in different workers) cannot both pass. Steps only move forward: after a
+    code of step ``s`` was accepted, no code of step ``<= s`` is.
+    """
+    with transaction.atomic():
+        locked = Authenticator.objects.select_for_update().filter(pk=authenticator.pk).first()
+        if locked is None or locked.type != Authenticator.Type.TOTP:
+            return False
+        try:
+            secret = read_secret(locked)
+        except (crypto.DecryptionError, KeyError):
+            logger.error("TOTP seed of authenticator %s cannot be decrypted", locked.pk)
+            return False
+        step = matching_step(secret, code)
+        if step is None:
+            return False
+        last_step = locked.data.get("last_step")
+        if last_step is not None and step <= last_step:
+            logger.warning(
+                "TOTP code replayed for user %s (step %s, last accepted %s)",
+                locked.user_id,
+                step,
+                last_step,
+            )
+            return False
+        locked.data = {**locked.data, "last_step": step}
+        locked.last_used_at = timezone.now()
+        locked.save(update_fields=["data", "last_used_at"])
+    authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
+    return True
