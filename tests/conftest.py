@@ -8,7 +8,9 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers.clients import login_client
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers.mfa import T0
 
 
 @pytest.fixture(autouse=True)
@@ -45,13 +47,6 @@ def other_user(db):
     return UserFactory(username="bob", email="bob@example.com")
 
 
-def login_client(client, user, password=DEFAULT_PASSWORD):
-    """Log ``client`` in through the real login form (so the flow and records run)."""
-    response = client.post("/accounts/login/", {"login": user.username, "password": password})
-    assert response.status_code == 302, response.content[:500]
-    return client
-
-
 @pytest.fixture
 def auth_client(client, user, password):
     return login_client(client, user, password)
@@ -81,3 +76,12 @@ def signal_catcher():
     yield catch
     for signal, receiver in connected:
         signal.disconnect(receiver, dispatch_uid=f"test-catcher-{id(receiver)}")
+
+
+@pytest.fixture
+def clock(request):
+    """A stopped clock at ``T0`` (or the test module's ``CLOCK_START``); move it with
+    ``clock.shift(...)`` / ``clock.move_to(...)``."""
+    start = getattr(request.module, "CLOCK_START", T0)
+    with time_machine.travel(start, tick=False) as traveller:
+        yield traveller

@@ -14,29 +14,19 @@ Reusable by every flow's tests:
 """
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection
 from django.db.models import Max
 
-from activity.models import LoginLog, MFALog, SecurityLog
-
-LOG_MODELS = (LoginLog, SecurityLog, MFALog)
-TEST_IP = "203.0.113.7"
-TEST_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-BROWSER = {"REMOTE_ADDR": TEST_IP, "HTTP_USER_AGENT": TEST_AGENT}
-FROM_BROWSER = {"ip_address": TEST_IP, "user_agent": TEST_AGENT}
-
-
-def session_queries():
-    """Queries a request spends loading its session: one from the database, none from a cache."""
-    return 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
-
-
-def count_queries():
-    """Queries the audit changelist spends counting: PostgreSQL first reads the row estimate."""
-    return 2 if connection.vendor == "postgresql" else 1
+from tests.helpers.audit import (  # noqa: F401  (re-exported for the tests here)
+    BROWSER,
+    FROM_BROWSER,
+    LOG_MODELS,
+    TEST_AGENT,
+    TEST_IP,
+    count_queries,
+    session_queries,
+)
 
 
 class AuditRecorder:

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from activity.admin import EstimatedCountPaginator
 from activity.models import LoginLog, MFALog, SecurityLog
-from tests.activity.conftest import count_queries, session_queries
-from tests.factories import UserFactory
+from tests.helpers.audit import count_queries, session_queries
+from tests.helpers.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

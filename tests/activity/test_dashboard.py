@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.mfa.models import Authenticator
 from activity import charts, selectors
 from activity.models import LoginLog, MFALog, SecurityLog
-from tests.activity.conftest import session_queries
-from tests.factories import AuthenticatorFactory, UserFactory
+from tests.helpers.audit import session_queries
+from tests.helpers.factories import AuthenticatorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

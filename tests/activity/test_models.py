@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from activity.models import AppendOnlyError, LoginLog, MFALog, SecurityLog, UserProfile
-from tests.factories import UserFactory
+from tests.helpers.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,7 @@
-"""Every account signal, sent directly as its flow sends it, writes the right row exactly once.
+"""Every account signal, sent directly with the contract's kwargs, writes the right row once.
 
-The flows not on main yet (password, email management, MFA, WebAuthn, sessions, hardening)
-are covered here by sending their signal with the contract's kwargs; test_http.py covers the
-flows that exist over HTTP.
+The receivers in isolation (``activity/receivers.py``); the same rows written by the real
+flows over HTTP are in ``test_audit_over_http*.py``.
 """
 
 import hashlib
@@ -16,8 +15,8 @@ from accounts.email_confirmation import EmailConfirmation
 from accounts.mfa.models import Authenticator
 from accounts.models import EmailAddress, User
 from activity.models import LoginLog, MFALog, SecurityLog, UserProfile
-from tests.activity.conftest import TEST_AGENT, TEST_IP
-from tests.factories import AuthenticatorFactory, EmailAddressFactory, UserFactory
+from tests.helpers.audit import TEST_AGENT, TEST_IP
+from tests.helpers.factories import AuthenticatorFactory, EmailAddressFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

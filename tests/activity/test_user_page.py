@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.devices import describe_user_agent
 from activity.models import LoginLog, SecurityLog
-from tests.factories import DEFAULT_PASSWORD
+from tests.helpers.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

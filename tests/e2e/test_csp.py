@@ -4,7 +4,7 @@ site's and the admin's pages, and their scripts (Bootstrap's dropdown) still wor
 import pytest
 
 from accounts import ratelimit
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import EmailAddress, User
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

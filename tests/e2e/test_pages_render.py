@@ -8,8 +8,8 @@ from django.core import mail
 
 from accounts.email_confirmation import EmailConfirmation
 from accounts.models import EmailAddress
-from tests.accounts.mfa_helpers import add_recovery_codes, add_totp, add_webauthn, current_code
-from tests.factories import DEFAULT_PASSWORD, EmailAddressFactory, UserFactory
+from tests.helpers.factories import DEFAULT_PASSWORD, EmailAddressFactory, UserFactory
+from tests.helpers.mfa import add_recovery_codes, add_totp, add_webauthn, current_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from accounts.mfa.models import Authenticator
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,0 +1,298 @@
+"""How many queries each account flow costs, pinned, with both session engines.
+
+A count that grows with the number of rows (addresses, sessions, keys, log rows) is an N+1;
+a count that grows silently is a regression someone should look at. Each expected number is
+the flow's own queries plus what the session engine spends (``Session`` below): the database
+engine reads, creates, saves and deletes session rows, the cache engine none (CI runs the
+suite with it). Counts include the SAVEPOINT/RELEASE pairs of ``ATOMIC_REQUESTS`` and of the
+flows' ``transaction.atomic`` blocks (tests run inside a transaction: each block is a
+savepoint). The statements are the same on SQLite and PostgreSQL.
+"""
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts import app_settings as account_settings
+from accounts.models import EmailAddress
+from accounts.usersessions.models import UserSession
+from activity.models import LoginLog, SecurityLog
+from tests.helpers.clients import login_client
+from tests.helpers.factories import DEFAULT_PASSWORD
+from tests.helpers.mfa import (
+    add_recovery_codes,
+    add_totp,
+    add_webauthn,
+    current_code,
+    send_code,
+)
+
+pytestmark = pytest.mark.django_db
+
+DB_ENGINE = "django.contrib.sessions.backends.db"
+CACHE_ENGINE = "django.contrib.sessions.backends.cache"
+BROWSER = {
+    "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "REMOTE_ADDR": "203.0.113.9",
+}
+SIGNUP = {
+    "username": "carol",
+    "email": "carol@example.com",
+    "password1": "a long passphrase 99",
+    "password2": "a long passphrase 99",
+}
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@pytest.fixture(autouse=True, params=[DB_ENGINE, CACHE_ENGINE], ids=["db", "cache"])
+def session(request, settings):
+    settings.SESSION_ENGINE = request.param
+    return Session(request.param)
+
+
+class Session:
+    """Queries the session engine spends on one request (none at all for the cache engine)."""
+
+    def __init__(self, engine):
+        on_db = engine == DB_ENGINE
+        self.read = 1 if on_db else 0  # SELECT the row of the cookie's key
+        self.create = 4 if on_db else 0  # new key: exists? SELECT, SAVEPOINT, INSERT, RELEASE
+        self.save = 3 if on_db else 0  # SAVEPOINT, UPDATE, RELEASE at the end of the request
+        self.delete = 2 if on_db else 0  # SELECT then DELETE of the old key's row
+        self.load_many = 1 if on_db else 0  # sessions page: the other sessions, one IN query
+
+
+def browser():
+    return Client(**BROWSER)
+
+
+def sql_of(call):
+    with CaptureQueriesContext(connection) as captured:
+        response = call()
+    return response, [query["sql"] for query in captured.captured_queries]
+
+
+def writes(sqls):
+    return [sql for sql in sqls if sql.lstrip().upper().startswith(WRITES)]
+
+
+def pinned(django_assert_num_queries, expected, call):
+    with django_assert_num_queries(expected):
+        return call()
+
+
+# --- Logging in, signing up, logging out ---------------------------------------------------
+
+
+def test_login_with_password(user, session, django_assert_num_queries):
+    """A returning browser: the account looked up ONCE (form, backend and audit share it)."""
+    client = login_client(browser(), user)
+    client.post("/accounts/logout/")
+    # SAVEPOINT, user, 2FA exists?, last_login, session record UPDATE + INSERT, LoginLog,
+    # profile counter, stale records DELETE, SAVEPOINT, known device UPDATE, RELEASE, RELEASE
+    expected = 13 + session.create + session.save
+    response = pinned(
+        django_assert_num_queries,
+        expected,
+        lambda: client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD}),
+    )
+    assert response.status_code == 302
+    assert LoginLog.objects.filter(user=user, event="login").count() == 2
+
+
+def test_login_with_email_looks_the_account_up_once(user, session, django_assert_num_queries):
+    client = login_client(browser(), user)
+    client.post("/accounts/logout/")
+    expected = 13 + session.create + session.save
+    data = {"login": "alice@example.com", "password": DEFAULT_PASSWORD}
+    response = pinned(
+        django_assert_num_queries, expected, lambda: client.post("/accounts/login/", data)
+    )
+    assert response.status_code == 302
+
+
+def test_failed_login_looks_the_account_up_once(user, session, django_assert_num_queries):
+    """Form, backend and the audit receiver resolve "alice" with one query between them."""
+    client = browser()
+    # SAVEPOINT, user, LoginLog INSERT, RELEASE
+    data = {"login": "alice", "password": "wrong password"}
+    response = pinned(django_assert_num_queries, 4, lambda: client.post("/accounts/login/", data))
+    assert response.status_code == 200
+    row = LoginLog.objects.get(event="failed")
+    assert (row.user, row.reason) == (user, "bad_credentials")
+
+
+def test_login_with_totp_second_step(user, session, django_assert_num_queries):
+    client = login_client(browser(), user)  # a known device, as in the password-only case
+    client.post("/accounts/logout/")
+    _, secret = add_totp(user)
+    add_recovery_codes(user)
+    data = {"login": "alice", "password": DEFAULT_PASSWORD}
+    # Password step: SAVEPOINT, user, 2FA exists?, RELEASE; the pending login is a new session.
+    response = pinned(
+        django_assert_num_queries,
+        4 + session.create,
+        lambda: client.post("/accounts/login/", data),
+    )
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    # Code step: SAVEPOINT, pending user, TOTP, SAVEPOINT + locked TOTP + UPDATE + RELEASE,
+    # MFALog, then the login as above (11 with the known-device upkeep), RELEASE.
+    expected = 18 + session.read + session.create + session.delete + session.save
+    response = pinned(
+        django_assert_num_queries, expected, lambda: send_code(client, current_code(secret))
+    )
+    assert response.status_code == 302
+    assert LoginLog.objects.filter(user=user, event="login", method="totp").count() == 1
+
+
+def test_signup(db, session, django_assert_num_queries):
+    """Profile created by a plain INSERT (no get_or_create re-read) and updated once."""
+    client = browser()
+    # SAVEPOINT, username taken?, address taken?, SAVEPOINT, user, profile, address,
+    # 2 SecurityLog (confirmation sent, signup), profile UPDATE, then the login: last_login,
+    # record UPDATE + INSERT, LoginLog, profile counter, stale records DELETE, and the first
+    # device: SAVEPOINT, UPDATE, SELECT, SAVEPOINT, INSERT, RELEASE, device list, RELEASE,
+    # RELEASE, RELEASE.
+    expected = 26 + session.create + session.save
+    response = pinned(
+        django_assert_num_queries, expected, lambda: client.post("/accounts/signup/", SIGNUP)
+    )
+    assert response.status_code == 302
+    assert SecurityLog.objects.filter(username="carol", event="signup").exists()
+
+
+def test_logout(auth_client, user, session, django_assert_num_queries):
+    # user, SAVEPOINT, record DELETE, LoginLog, RELEASE
+    expected = 5 + session.read + session.delete
+    response = pinned(
+        django_assert_num_queries, expected, lambda: auth_client.post("/accounts/logout/")
+    )
+    assert response.status_code == 302
+    assert not UserSession.objects.filter(user=user).exists()
+
+
+# --- Pages of a logged-in user -------------------------------------------------------------
+
+
+def test_home_page(auth_client, session, django_assert_num_queries):
+    # user, SAVEPOINT, RELEASE: the page itself reads nothing
+    response = pinned(django_assert_num_queries, 3 + session.read, lambda: auth_client.get("/"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("addresses", [1, 5])
+def test_email_page_costs_the_same_with_1_or_5_addresses(
+    auth_client, user, session, addresses, django_assert_num_queries
+):
+    for i in range(1, addresses):
+        EmailAddress.objects.create(user=user, email=f"alice{i}@example.org")
+    # user, SAVEPOINT, addresses, RELEASE
+    response = pinned(
+        django_assert_num_queries, 4 + session.read, lambda: auth_client.get("/accounts/email/")
+    )
+    assert response.content.decode().count("@example.") >= addresses
+
+
+@pytest.mark.parametrize("others", [1, 5])
+def test_sessions_page_costs_the_same_with_1_or_5_other_sessions(
+    user, session, others, django_assert_num_queries
+):
+    """The other sessions are checked in the store with ONE read, not one per session."""
+    current = login_client(browser(), user)
+    for _ in range(others):
+        login_client(browser(), user)
+    # Past the minute in which a fresh record counts as alive without asking the store, and
+    # within the last-seen interval (no "last seen" write).
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=2), tick=False):
+        # user, SAVEPOINT, records, the store read, RELEASE
+        response = pinned(
+            django_assert_num_queries,
+            4 + session.read + session.load_many,
+            lambda: current.get("/accounts/sessions/"),
+        )
+    assert len(response.context["sessions"]) == others + 1
+
+
+def test_sessions_page_alone(auth_client, session, django_assert_num_queries):
+    """Only the current session: nothing to look up in the store."""
+    response = pinned(
+        django_assert_num_queries, 4 + session.read, lambda: auth_client.get("/accounts/sessions/")
+    )
+    assert len(response.context["sessions"]) == 1
+
+
+@pytest.mark.parametrize("keys", [1, 4])
+def test_two_factor_page_reads_every_factor_in_one_query(
+    auth_client, user, session, keys, django_assert_num_queries
+):
+    add_totp(user)
+    add_recovery_codes(user)
+    for _ in range(keys):
+        add_webauthn(user)
+    # user, SAVEPOINT, authenticators, RELEASE
+    response = pinned(
+        django_assert_num_queries, 4 + session.read, lambda: auth_client.get("/accounts/2fa/")
+    )
+    assert response.context["webauthn_count"] == keys
+    assert response.context["totp"] is not None and response.context["has_second_factor"]
+    assert response.context["recovery_codes_left"] == 10
+
+
+def test_two_factor_page_without_factors(auth_client, session, django_assert_num_queries):
+    response = pinned(
+        django_assert_num_queries, 4 + session.read, lambda: auth_client.get("/accounts/2fa/")
+    )
+    assert response.context["totp"] is None and not response.context["has_second_factor"]
+    assert response.context["webauthn_count"] == 0
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_activity_page_costs_the_same_with_5_or_50_rows(
+    auth_client, user, session, rows, django_assert_num_queries
+):
+    LoginLog.objects.bulk_create(
+        LoginLog(event="failed", user=user, username="alice", ip_address="198.51.100.1")
+        for _ in range(rows)
+    )
+    SecurityLog.objects.bulk_create(
+        SecurityLog(event="password_changed", user=user, actor=user) for _ in range(rows)
+    )
+    # user, SAVEPOINT, logins, security events, RELEASE
+    response = pinned(
+        django_assert_num_queries,
+        5 + session.read,
+        lambda: auth_client.get("/accounts/activity/"),
+    )
+    assert len(response.context["events"]) == rows
+
+
+# --- Middleware overhead -------------------------------------------------------------------
+
+
+def test_logged_in_requests_write_nothing_within_the_last_seen_window(auth_client, session):
+    """Session upkeep costs no write until the last-seen interval has passed."""
+    interval = account_settings.SESSION_LAST_SEEN_INTERVAL
+    start = timezone.now()
+    for seconds in (1, interval // 2, interval - 5):
+        with time_machine.travel(start + timezone.timedelta(seconds=seconds), tick=False):
+            response, sqls = sql_of(lambda: auth_client.get("/"))
+        assert response.wsgi_request.user.is_authenticated
+        assert writes(sqls) == []
+        assert len(sqls) == 3 + session.read  # user, SAVEPOINT, RELEASE
+
+
+def test_last_seen_is_written_once_per_interval(auth_client, user, session):
+    interval = account_settings.SESSION_LAST_SEEN_INTERVAL
+    later = timezone.now() + timezone.timedelta(seconds=interval + 1)
+    with time_machine.travel(later, tick=False):
+        _, sqls = sql_of(lambda: auth_client.get("/"))
+        _, again = sql_of(lambda: auth_client.get("/"))
+    # One UPDATE of the session record (plus the session's own save on the db engine).
+    record_writes = [sql for sql in writes(sqls) if "usersessions_usersession" in sql]
+    assert len(record_writes) == 1
+    assert len(sqls) == 4 + session.read + session.save
+    assert writes(again) == []
+    assert UserSession.objects.get(user=user).last_seen_at == later
