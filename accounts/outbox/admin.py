@@ -71,3 +71,10 @@ class OutboxMailAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboxMail | None = None) -> bool:
+        """A mail is never edited (its page is read-only: a save there could undo what the
+        worker just recorded); the change permission is what the retry action needs."""
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)

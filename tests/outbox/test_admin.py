@@ -55,6 +55,12 @@ def test_staff_see_failed_mail_with_its_error_but_never_its_body(admin_client, f
         assert key_path not in page and "/password/reset/key/" not in page
 
     assert admin_client.get(f"{LIST_URL}add/").status_code == 403
+    edit = admin_client.post(f"{LIST_URL}{failed_reset.pk}/change/", {"subject": "Changed"})
+    assert edit.status_code == 403
+    assert OutboxMail.objects.get().subject == failed_reset.subject
+    found = admin_client.get(LIST_URL, {"q": "carol@example"}).content.decode()
+    assert failed_reset.subject in found
+    assert failed_reset.subject not in admin_client.get(LIST_URL, {"q": "dave"}).content.decode()
     filtered = admin_client.get(LIST_URL, {"status__exact": "sent"}).content.decode()
     assert failed_reset.subject not in filtered
 
