@@ -150,14 +150,15 @@ def _record_failure(mail: OutboxMail, claimed_until: datetime, error: Exception)
         changes.update(
             status=Status.QUEUED,
             next_attempt_at=now + timedelta(seconds=retry_delay(attempts)),
-            generation=mail.generation + 1,
+            # Counted in the row: a task that found the mail held may have bumped it already.
+            generation=F("generation") + 1,
         )
     with transaction.atomic():
-        updated = OutboxMail.objects.filter(
-            pk=mail.pk, status=Status.SENDING, claimed_until=claimed_until
-        ).update(**changes)
+        row = OutboxMail.objects.filter(pk=mail.pk)
+        updated = row.filter(status=Status.SENDING, claimed_until=claimed_until).update(**changes)
         if updated and changes["status"] == Status.QUEUED:
-            _schedule(mail.pk, changes["generation"], run_after=changes["next_attempt_at"])
+            generation = row.values_list("generation", flat=True).get()
+            _schedule(mail.pk, generation, run_after=changes["next_attempt_at"])
             logger.info(
                 "The %s mail (outbox #%s) will be tried again at %s.",
                 mail.name,

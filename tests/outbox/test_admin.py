@@ -110,3 +110,20 @@ def test_mail_is_not_shown_to_users_who_are_not_staff(failed_reset, user, passwo
     client.force_login(user)
     response = client.get(LIST_URL)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_without_a_deferring_backend_failed_mail_waits_for_staff(admin_client, smtp, settings):
+    """The immediate task backend cannot schedule a retry: the mail is failed at once (the
+    system check warns about this set-up), and the retry action sends it there and then."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    UserFactory(username="carol", email="carol@example.com")
+    Client().post("/accounts/password/reset/", {"email": "carol@example.com"})
+    mail = OutboxMail.objects.get()
+    assert (mail.status, mail.attempts) == (OutboxMail.Status.FAILED, 1)
+
+    smtp.start()
+    retry(admin_client, mail)
+
+    assert smtp.recipients() == ["carol@example.com"]
+    mail.refresh_from_db()
+    assert mail.status == OutboxMail.Status.SENT
