@@ -211,18 +211,21 @@ def _not_claimed(mail_id: int, generation: int) -> str:
 
 
 def retry_mail(mail: OutboxMail) -> bool:
-    """Staff asked for another try of a queued or failed mail: the worker sends it now, with
-    a fresh set of attempts. False for a mail that is sent or being sent."""
+    """Staff asked for another try of a queued or failed mail (or one whose sender's claim
+    ran out): the worker sends it now, with a fresh set of attempts. False for a mail that is
+    sent or being sent."""
+    retriable = Q(status__in=[Status.QUEUED, Status.FAILED]) | Q(
+        status=Status.SENDING, claimed_until__lt=timezone.now()
+    )
     with transaction.atomic():
         generation = mail.generation + 1
         updated = OutboxMail.objects.filter(
-            pk=mail.pk,
-            generation=mail.generation,
-            status__in=[Status.QUEUED, Status.FAILED],
+            retriable, pk=mail.pk, generation=mail.generation
         ).update(
             status=Status.QUEUED,
             attempts=0,
             next_attempt_at=timezone.now(),
+            claimed_until=None,
             generation=generation,
         )
         if updated:

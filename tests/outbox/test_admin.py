@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.test import Client
+from django.utils import timezone
 
 from accounts.outbox.models import OutboxMail
 from tests.helpers.factories import UserFactory
@@ -127,3 +128,37 @@ def test_without_a_deferring_backend_failed_mail_waits_for_staff(admin_client, s
     assert smtp.recipients() == ["carol@example.com"]
     mail.refresh_from_db()
     assert mail.status == OutboxMail.Status.SENT
+
+
+def test_retry_takes_over_mail_whose_sender_stopped_but_not_mail_being_sent(
+    admin_client, mailoutbox
+):
+    now = timezone.now()
+    content = {
+        "body": "Hello",
+        "alternatives": [],
+        "headers": {},
+        "cc": [],
+        "bcc": [],
+        "reply_to": [],
+    }
+
+    def sending(subject, claimed_until):
+        return OutboxMail.objects.create(
+            from_email="site@example.com",
+            to=["a@example.com"],
+            subject=subject,
+            content=content,
+            status=OutboxMail.Status.SENDING,
+            claimed_until=claimed_until,
+        )
+
+    stopped = sending("Stopped", now - timedelta(minutes=1))
+    busy = sending("Busy", now + timedelta(minutes=5))
+
+    page = retry(admin_client, stopped, busy).content.decode()
+
+    assert "1 mail(s) queued again" in page and "1 mail(s) skipped" in page
+    run_worker()
+    assert [m.subject for m in mailoutbox] == ["Stopped"]
+    assert OutboxMail.objects.get(pk=busy.pk).status == OutboxMail.Status.SENDING
