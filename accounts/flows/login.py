@@ -209,11 +209,17 @@ def resume_pending_login(
 
 
 def perform_login(
-    request: HttpRequest, *, user: User, redirect_url: str | None, remember: bool | None = None
+    request: HttpRequest,
+    *,
+    user: User,
+    redirect_url: str | None,
+    remember: bool | None = None,
+    sociallogin=None,
 ) -> HttpResponse:
     """Log ``user`` in (rotating the session key), record the session, send ``user_logged_in``.
 
-    ``remember=False`` makes the session end when the browser closes. Afterwards the user's
+    ``remember=False`` makes the session end when the browser closes. A social login passes
+    its ``sociallogin``, which ``user_logged_in`` then carries (as in allauth). Afterwards the user's
     session records that cannot be live any more are dropped (one query, so the table stays
     bounded even without the periodic job) and the new-device notice goes out if due.
     """
@@ -224,7 +230,10 @@ def perform_login(
     record_session(request, user)
     adapter = get_adapter(request)
     response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
-    user_logged_in.send(sender=user.__class__, request=request, response=response, user=user)
+    extra = {"sociallogin": sociallogin} if sociallogin is not None else {}
+    user_logged_in.send(
+        sender=user.__class__, request=request, response=response, user=user, **extra
+    )
     prune_ended_records(user)
     notify_if_new_device(request, user=user)
     return response
