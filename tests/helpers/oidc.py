@@ -44,7 +44,9 @@ def ensure_node_modules() -> None:
 class IdentityProvider:
     """A running oidc-provider with one confidential client."""
 
-    def __init__(self, tmp_path: Path, *, redirect_uris: list[str], client_id="site") -> None:
+    def __init__(
+        self, tmp_path: Path, *, redirect_uris: list[str], client_id="site", id_token_ttl=120
+    ) -> None:
         ensure_node_modules()
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
@@ -60,7 +62,8 @@ class IdentityProvider:
                             "client_secret": self.secret,
                             "redirect_uris": redirect_uris,
                         }
-                    ]
+                    ],
+                    "id_token_ttl": id_token_ttl,
                 }
             )
         )
