@@ -48,9 +48,7 @@ class SocialAccount(models.Model):
     """One identity at a provider (``provider`` is its id, e.g. ``"github"`` or the OpenID
     Connect app's ``provider_id``; ``uid`` the provider's stable subject), linked to a user."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="socialaccount_set"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     provider = models.CharField(max_length=200)
     uid = models.CharField(max_length=191)
     last_login = models.DateTimeField(default=timezone.now)
@@ -68,6 +66,11 @@ class SocialAccount(models.Model):
 
     def __str__(self):
         return f"{self.provider}:{self.uid}"
+
+    def to_str(self) -> str:
+        """How the connections page names the identity (allauth's name for it)."""
+        data = self.extra_data if isinstance(self.extra_data, dict) else {}
+        return str(data.get("email") or data.get("login") or self.uid)
 
 
 class SocialToken(models.Model):
