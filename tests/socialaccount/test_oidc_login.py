@@ -5,6 +5,7 @@ used locally is never logged into, and the social signup form finishes what is m
 from django.contrib.auth import SESSION_KEY
 
 from accounts import signals
+from accounts.adapter import DefaultAccountAdapter
 from accounts.models import EmailAddress, User
 from accounts.socialaccount.models import SocialAccount
 from activity.models import LoginLog, SecurityLog
@@ -207,3 +208,49 @@ def test_login_and_signup_pages_show_the_provider_buttons(client, oidc, db):
         page = client.get(path).content.decode()
         assert 'action="/accounts/oidc/idp/login/"' in page
         assert "Continue with Test IdP" in page
+
+
+def test_a_second_factor_is_still_asked_after_a_social_login(client, oidc, db, make_client):
+    from tests.helpers.mfa import add_totp
+
+    sign_in(client, oidc, "kim@example.org")
+    user = User.objects.get()
+    add_totp(user)
+    browser = make_client()
+
+    response = sign_in(browser, oidc, "kim@example.org")
+
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert SESSION_KEY not in browser.session
+
+
+def test_inactive_user_is_not_logged_in(client, oidc, db, make_client):
+    sign_in(client, oidc, "lee@example.org")
+    User.objects.update(is_active=False)
+    browser = make_client()
+    response = sign_in(browser, oidc, "lee@example.org")
+    assert response["Location"] == "/accounts/inactive/"
+    assert SESSION_KEY not in browser.session
+
+
+def test_closed_signup_creates_nothing(client, oidc, db, settings):
+    settings.ACCOUNT_ADAPTER = "tests.socialaccount.test_oidc_login.ClosedAdapter"
+    response = sign_in(client, oidc, "max@example.org")
+    assert response.status_code == 403
+    assert User.objects.count() == 0 and SocialAccount.objects.count() == 0
+
+
+def test_invalid_provider_settings_are_reported_by_checks(settings):
+    from accounts.socialaccount.checks import check_socialaccount_settings
+
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": [{"client_id": "x"}]}}
+    assert [e.obj for e in check_socialaccount_settings()] == ["SOCIALACCOUNT_PROVIDERS"]
+    settings.SOCIALACCOUNT_PROVIDERS = {"myspace": {"APPS": []}}
+    assert [e.id for e in check_socialaccount_settings()] == ["socialaccount.E004"]
+    settings.SOCIALACCOUNT_PROVIDERS = {"github": {"APPS": [{"client_id": "x"}]}}
+    assert check_socialaccount_settings() == []
+
+
+class ClosedAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request):
+        return False
