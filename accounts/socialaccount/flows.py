@@ -132,6 +132,7 @@ def complete_login(request: HttpRequest, *, provider: Provider, params) -> HttpR
     ):
         raise error("wrong_user")
     try:
+        provider.check_authorization_response(params)
         identity = provider.complete(
             redirect_uri=callback_url(request, provider),
             code=params["code"],
@@ -250,6 +251,7 @@ def connect(request: HttpRequest, sociallogin: SocialLogin) -> HttpResponse:
         sociallogin.user = user
         save_account(request, sociallogin, user=user)
         social_account_added.send(sender=SocialLogin, request=request, sociallogin=sociallogin)
+        notify(request, user, sociallogin.account, "socialaccount/email/account_connected")
         adapter.add_message(
             request, messages.SUCCESS, f"Your {sociallogin.provider_name} account is connected."
         )
@@ -365,6 +367,20 @@ def disconnect(request: HttpRequest, *, account: SocialAccount) -> None:
     get_adapter(request).validate_disconnect(account, list(user.socialaccount_set.all()))
     account.delete()
     social_account_removed.send(sender=SocialAccount, request=request, socialaccount=account)
+    notify(request, user, account, "socialaccount/email/account_disconnected")
+
+
+def notify(request: HttpRequest, user: User, account: SocialAccount, template_prefix: str):
+    """Mail the primary address that an identity was connected or disconnected."""
+    address = user.emailaddress_set.filter(primary=True).first()
+    to = address.email if address is not None else user.email
+    if to:
+        get_account_adapter(request).send_notification_mail(
+            template_prefix,
+            to,
+            {"user": user, "provider": account.provider, "account_name": account.to_str()},
+            request=request,
+        )
 
 
 def reauthenticate_url(next_url: str) -> str:

@@ -1,5 +1,5 @@
 """The ``state`` of an authorization request: random, bound to this browser's session, used
-once, and dead after 15 minutes. It carries the PKCE verifier and the nonce, which therefore
+once, and dead after 10 minutes. It carries the PKCE verifier and the nonce, which therefore
 never leave the server."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 
 STATES_SESSION_KEY = "socialaccount_states"
-STATE_TIMEOUT = 15 * 60
+STATE_TIMEOUT = 10 * 60
 MAX_PENDING_STATES = 5
 
 
@@ -40,7 +40,7 @@ def stash_state(request: HttpRequest, *, data: dict[str, Any]) -> dict[str, Any]
 
 def pop_state(request: HttpRequest, value: str | None) -> dict[str, Any] | None:
     """The stashed state named ``value``, removed from the session (single use); ``None`` if
-    unknown, already used, or older than 15 minutes."""
+    unknown, already used, or older than 10 minutes."""
     pending = dict(request.session.get(STATES_SESSION_KEY) or {})
     if not value or not isinstance(value, str):
         return None

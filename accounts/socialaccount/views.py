@@ -86,9 +86,12 @@ def make_callback_view(kind: str):
     def callback_view(request, provider_id=None):
         provider = _provider_or_404(request, kind, provider_id)
         try:
-            return flows.complete_login(request, provider=provider, params=request.GET)
+            response = flows.complete_login(request, provider=provider, params=request.GET)
         except FlowError as error:
-            return render_error(request, error, provider)
+            response = render_error(request, error, provider)
+        # This URL carries the code and state: no page it leads to may see it as Referer.
+        response["Referrer-Policy"] = "no-referrer"
+        return response
 
     return login_not_required(callback_view)
 

@@ -25,7 +25,7 @@ def social_signup(client, idp, login="gina@example.org"):
     return User.objects.get(socialaccount__uid=login)
 
 
-def test_connect_then_disconnect(auth_client, user, oidc, signal_catcher):
+def test_connect_then_disconnect(auth_client, user, oidc, signal_catcher, mailoutbox):
     added = signal_catcher(signals.social_account_added)
     removed = signal_catcher(signals.social_account_removed)
 
@@ -43,6 +43,13 @@ def test_connect_then_disconnect(auth_client, user, oidc, signal_catcher):
     assert auth_client.session[SESSION_KEY] == str(user.pk)
     assert added.call_args.kwargs["sociallogin"].account == account
     assert set(added.call_args.kwargs) == {"signal", "sender", "request", "sociallogin"}
+    assert [(m.to, m.subject) for m in mailoutbox] == [
+        (
+            ["alice@example.com"],
+            "[Account site] A third-party account was connected to your account",
+        )
+    ]
+    assert "alice-elsewhere@example.org" in mailoutbox[0].body
     page = auth_client.get(CONNECTIONS)
     assert "alice-elsewhere@example.org" in page.content.decode()
 
@@ -50,6 +57,7 @@ def test_connect_then_disconnect(auth_client, user, oidc, signal_catcher):
 
     assert response.status_code == 302
     assert SocialAccount.objects.count() == 0
+    assert mailoutbox[-1].subject.endswith("was disconnected from your account")
     kwargs = removed.call_args.kwargs
     assert set(kwargs) == {"signal", "sender", "request", "socialaccount"}
     assert kwargs["sender"] is SocialAccount

@@ -2,6 +2,9 @@
 nobody logged in. The real provider for what it can do wrong by itself; a stand-in for ID
 tokens that a certified provider would never send (forged signature) and for slowness."""
 
+import base64
+import hmac
+import json
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -103,7 +106,7 @@ def test_wrong_nonce(client, oidc, db):
 def test_expired_id_token(client, oidc, db):
     back = back_from_idp(client, oidc)
     # The provider's ID tokens live two minutes (IdentityProvider's id_token_ttl): five
-    # minutes later this one is expired, while the state (15 minutes) is still good.
+    # minutes later this one is expired, while the state (10 minutes) is still good.
     with time_machine.travel(time.time() + 5 * 60, tick=True):
         assert_clean_failure(client, client.get(back), "bad_id_token")
 
@@ -260,3 +263,129 @@ def test_slow_provider_times_out(client, forger, db, settings):
     settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 1
     forger.delay = 2.5
     assert_clean_failure(client, client.get(start_at(client, forger)), "timeout")
+
+
+def _unsigned(claims):
+    header = base64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{base64url(json.dumps(claims).encode())}."
+
+
+def base64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_unsigned_and_symmetric_id_tokens_are_refused(client, forger, db):
+    forger_token = forger.token
+
+    def none_token(query, form, headers):
+        status, body = forger_token(query, form, headers)
+        claims = jwt.decode(body["id_token"], forger.key).claims
+        return status, {**body, "id_token": _unsigned(claims)}
+
+    def hs256_token(query, form, headers):
+        status, body = forger_token(query, form, headers)
+        claims = jwt.decode(body["id_token"], forger.key).claims
+        # The classic confusion: HMAC keyed with the provider's public key.
+        signing_input = (
+            base64url(json.dumps({"alg": "HS256", "kid": "k1"}).encode())
+            + "."
+            + base64url(json.dumps(claims).encode())
+        )
+        mac = hmac.new(forger.key.as_pem(private=False), signing_input.encode(), "sha256")
+        return status, {**body, "id_token": f"{signing_input}.{base64url(mac.digest())}"}
+
+    for handler in (none_token, hs256_token):
+        forger.stand_in.routes[("POST", "/token")] = handler
+        assert_clean_failure(client, client.get(start_at(client, forger)), "bad_id_token")
+
+
+def test_id_token_without_kid_is_refused_unless_one_key_fits(client, forger, db):
+    stranger = RSAKey.generate_key(2048)  # no kid, not the provider's key
+    forger.signer = stranger
+    assert_clean_failure(client, client.get(start_at(client, forger)))
+
+
+@pytest.mark.parametrize(
+    "override",
+    [{"aud": ["site", "evil"]}, {"aud": ["site", "evil"], "azp": "evil"}],
+    ids=["several-audiences-without-azp", "azp-of-another-client"],
+)
+def test_audience_and_azp(client, forger, db, override):
+    forger.claims_override = override
+    assert_clean_failure(client, client.get(start_at(client, forger)), "bad_id_token")
+
+
+def test_discovery_must_name_the_configured_issuer(client, forger, db):
+    discovery = forger.discovery
+
+    def lying(query, form, headers):
+        status, body = discovery(query, form, headers)
+        return status, {**body, "issuer": "https://idp-b.test"}
+
+    forger.stand_in.routes[("GET", "/.well-known/openid-configuration")] = lying
+    assert_clean_failure(client, client.post(LOGIN), "bad_configuration")
+    assert not client.session.get("socialaccount_states")
+
+
+def test_discovery_endpoints_must_be_https(client, forger, db):
+    discovery = forger.discovery
+
+    def plain(query, form, headers):
+        status, body = discovery(query, form, headers)
+        return status, {**body, "token_endpoint": "http://idp.example/token"}
+
+    forger.stand_in.routes[("GET", "/.well-known/openid-configuration")] = plain
+    assert_clean_failure(client, client.post(LOGIN), "bad_configuration")
+
+
+def test_iss_of_another_provider_in_the_response(client, oidc, db):
+    back = back_from_idp(client, oidc)
+    assert parse_qs(urlsplit(back).query)["iss"] == [oidc.issuer]
+    assert_clean_failure(
+        client, client.get(with_query(back, iss="https://idp-b.test")), "bad_issuer"
+    )
+
+
+def test_iss_missing_although_promised(client, oidc, db):
+    back = back_from_idp(client, oidc)
+    assert_clean_failure(client, client.get(with_query(back, iss=None)), "bad_issuer")
+
+
+def test_state_of_another_provider(client, oidc, db, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {"APPS": [oidc.app_config(), oidc.app_config(provider_id="other")]}
+    }
+    back = back_from_idp(client, oidc)
+    other = back.replace("/oidc/idp/", "/oidc/other/")
+    assert_clean_failure(client, client.get(other), "bad_state")
+
+
+def test_state_is_long_random_and_fresh(client, oidc, db):
+    states = {
+        parse_qs(urlsplit(handoff_url(client.post(LOGIN))).query)["state"][0] for _ in range(3)
+    }
+    assert len(states) == 3
+    assert all(len(state) >= 43 for state in states)  # 32 random bytes
+
+
+def test_state_expires_after_ten_minutes(client, oidc, db):
+    back = back_from_idp(client, oidc)
+    with time_machine.travel(time.time() + 601, tick=True):
+        assert_clean_failure(client, client.get(back), "bad_state")
+
+
+def test_callback_sets_no_referrer_and_logs_no_code(client, oidc, db, caplog):
+    back = back_from_idp(client, oidc)
+    code = parse_qs(urlsplit(back).query)["code"][0]
+    bad = client.get(with_query(back, state="x"))
+    assert bad["Referrer-Policy"] == "no-referrer"
+    good = client.get(back)
+    assert good.status_code == 302 and good["Referrer-Policy"] == "no-referrer"
+    assert code not in caplog.text
+
+
+def test_provider_error_description_is_escaped(client, oidc, db):
+    back = back_from_idp(client, oidc)
+    response = client.get(with_query(back, code=None, error="x<script>", error_description="<b>"))
+    assert_clean_failure(client, response, "provider_error")
+    assert "<script>" not in response.content.decode()

@@ -80,5 +80,8 @@ class Provider:
     ) -> str:
         raise NotImplementedError
 
+    def check_authorization_response(self, params) -> None:
+        """Checks of the redirect back, before the code is spent (RFC 9207 ``iss``)."""
+
     def complete(self, *, redirect_uri: str, code: str, code_verifier: str, nonce: str) -> Identity:
         raise NotImplementedError

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.cache import cache
 from joserfc import jwt
@@ -36,6 +37,15 @@ ALLOWED_ALGORITHMS = (
 )
 LEEWAY_SECONDS = 60
 MAX_ID_TOKEN_AGE = 10 * 60  # an ID token issued longer ago than this is not fresh
+
+
+def _secure_url(url: Any) -> bool:
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _truthy(value: Any) -> bool:
@@ -78,9 +88,34 @@ class OpenIDConnectProvider(Provider):
                 isinstance(config.get(name), str) for name in required
             ):
                 raise ProviderError("bad_configuration", "discovery document incomplete")
+            self.check_configuration(config)
             if self.cache_seconds:
                 cache.set(key, config, self.cache_seconds)
         return config
+
+    def check_configuration(self, config: dict) -> None:
+        """The document's issuer is the configured one (OIDC Discovery §4.3) and its
+        endpoints use HTTPS (plain HTTP only on this machine's loopback, for development)."""
+        if not self.issuer_matches(config["issuer"]):
+            raise ProviderError("bad_configuration", "issuer differs from server_url")
+        for name in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
+            url = config.get(name)
+            if url is not None and not _secure_url(url):
+                raise ProviderError("bad_configuration", f"{name} is not https")
+
+    def issuer_matches(self, issuer: str) -> bool:
+        return issuer.rstrip("/") == self.server_url
+
+    def check_authorization_response(self, params) -> None:
+        """RFC 9207: an ``iss`` in the response must be this provider's; one the provider
+        promised to send must be there (a mix-up attack otherwise)."""
+        config = self.configuration()
+        iss = params.get("iss")
+        if iss is None:
+            if config.get("authorization_response_iss_parameter_supported") is True:
+                raise ProviderError("bad_issuer", "iss missing from the response")
+        elif iss != config["issuer"]:
+            raise ProviderError("bad_issuer", "iss of another provider")
 
     def jwks(self, *, refresh: bool = False) -> KeySet:
         key = self._cache_key("jwks")
@@ -243,6 +278,16 @@ class MicrosoftProvider(OpenIDConnectProvider):
             return str(self.app.settings["server_url"]).rstrip("/")
         tenant = self.app.settings.get("tenant") or "common"
         return f"https://login.microsoftonline.com/{tenant}/v2.0"
+
+    def issuer_matches(self, issuer: str) -> bool:
+        # The multi-tenant documents name "{tenantid}": checked against the token's ``tid``.
+        if "{tenantid}" in issuer:
+            return issuer.startswith("https://login.microsoftonline.com/")
+        return super().issuer_matches(issuer)
+
+    def check_authorization_response(self, params) -> None:
+        if "{tenantid}" not in self.configuration()["issuer"]:
+            super().check_authorization_response(params)
 
     def expected_issuer(self, config, claims):
         issuer = config["issuer"]
