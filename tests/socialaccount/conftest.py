@@ -4,7 +4,12 @@ import pytest
 
 from tests.helpers.oidc import IdentityProvider
 
-CALLBACK = "http://testserver/accounts/oidc/idp/login/callback/"
+CALLBACKS = [
+    "http://testserver/accounts/oidc/idp/login/callback/",
+    "http://testserver/accounts/oidc/other/login/callback/",
+    "http://testserver/accounts/google/login/callback/",
+    "http://testserver/accounts/microsoft/login/callback/",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +21,7 @@ def _clock_at_window_start():
 
 @pytest.fixture(scope="session")
 def idp(tmp_path_factory):
-    provider = IdentityProvider(tmp_path_factory.mktemp("idp"), redirect_uris=[CALLBACK])
+    provider = IdentityProvider(tmp_path_factory.mktemp("idp"), redirect_uris=CALLBACKS)
     yield provider
     provider.stop()
 
