@@ -16,6 +16,7 @@ provider, uid)``, ``user_signed_up`` and ``user_logged_in`` (both with ``sociall
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -59,6 +60,7 @@ from accounts.socialaccount.state import pop_state, stash_state
 logger = logging.getLogger("accounts.socialaccount")
 
 PENDING_SIGNUP_SESSION_KEY = "socialaccount_sociallogin"
+SIGNUP_TIMEOUT = 30 * 60  # the provider's answer is good for finishing a signup this long
 METHOD = "socialaccount"
 
 ERROR_MESSAGES = {
@@ -285,7 +287,11 @@ def begin_signup(request: HttpRequest, sociallogin: SocialLogin) -> HttpResponse
 def get_pending_signup(request: HttpRequest) -> SocialLogin | None:
     """The social login waiting for the signup form, or ``None``."""
     data = request.session.get(PENDING_SIGNUP_SESSION_KEY)
-    return SocialLogin.deserialize(data) if isinstance(data, dict) else None
+    sociallogin = SocialLogin.deserialize(data) if isinstance(data, dict) else None
+    if sociallogin is not None and time.time() - sociallogin.state.get("at", 0) > SIGNUP_TIMEOUT:
+        request.session.pop(PENDING_SIGNUP_SESSION_KEY, None)
+        return None
+    return sociallogin
 
 
 def complete_signup(

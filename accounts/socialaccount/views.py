@@ -17,6 +17,7 @@ from accounts.authentication import did_recently_authenticate
 from accounts.decorators import reauthenticate_redirect
 from accounts.exceptions import FlowError
 from accounts.httpkit import get_next_url
+from accounts.ratelimit import rate_limit
 from accounts.socialaccount import app_settings, flows
 from accounts.socialaccount.adapter import get_provider, list_providers
 from accounts.socialaccount.forms import DisconnectForm, SignupForm, get_form_class
@@ -49,6 +50,7 @@ def make_login_view(kind: str):
 
     @csrf_protect
     @never_cache
+    @rate_limit("login", methods=("GET", "POST"))
     def login_view(request, provider_id=None):
         provider = _provider_or_404(request, kind, provider_id)
         process = request.POST.get("process") or request.GET.get("process") or "login"
@@ -83,6 +85,8 @@ def make_login_view(kind: str):
 
 def make_callback_view(kind: str):
     @never_cache
+    # Each callback with a valid state costs calls to the provider: budgeted like a login.
+    @rate_limit("login", methods=("GET",))
     def callback_view(request, provider_id=None):
         provider = _provider_or_404(request, kind, provider_id)
         try:
@@ -136,6 +140,7 @@ class ConnectionsView(FormView):
 
 
 @method_decorator([csrf_protect, never_cache], name="dispatch")
+@method_decorator(rate_limit("signup"), name="post")
 class SignupView(FormView):
     """Finish a social signup the provider's data could not complete by itself."""
 

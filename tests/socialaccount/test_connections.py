@@ -182,3 +182,37 @@ def test_tokens_are_stored_encrypted_only_when_asked(client, oidc, db, settings,
     assert token.expires_at is not None
     plain = get_adapter().decrypt(token.token)
     assert plain and plain not in token.token
+
+
+def test_admin_stores_the_secret_encrypted(admin_client, db):
+    response = admin_client.post(
+        "/admin/socialaccount/socialapp/add/",
+        {
+            "provider": "github",
+            "provider_id": "",
+            "name": "GitHub",
+            "client_id": "gh",
+            "new_secret": "the-client-secret",
+            "settings": "{}",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    app = SocialApp.objects.get()
+    assert app.secret and "the-client-secret" not in app.secret
+    assert get_adapter().decrypt(app.secret) == "the-client-secret"
+    page = admin_client.get(f"/admin/socialaccount/socialapp/{app.pk}/change/").content.decode()
+    assert app.secret not in page and "the-client-secret" not in page
+
+
+def test_pending_social_signup_expires(client, oidc, db):
+    from accounts.models import EmailAddress as Address
+    from tests.socialaccount.test_oidc_login import sign_in
+
+    Address.objects.create(
+        user=User.objects.create(username="taken"), email="rita@example.org", verified=True
+    )
+    assert sign_in(client, oidc, "rita@example.org")["Location"] == "/accounts/3rdparty/signup/"
+    assert client.get("/accounts/3rdparty/signup/").status_code == 200
+    with time_machine.travel(time.time() + 31 * 60, tick=True):
+        response = client.get("/accounts/3rdparty/signup/")
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"

@@ -389,3 +389,13 @@ def test_provider_error_description_is_escaped(client, oidc, db):
     response = client.get(with_query(back, code=None, error="x<script>", error_description="<b>"))
     assert_clean_failure(client, response, "provider_error")
     assert "<script>" not in response.content.decode()
+
+
+def test_callbacks_are_budgeted_like_logins(client, oidc, db, settings):
+    settings.ACCOUNT_RATE_LIMITS = {"login": "3/m/ip"}
+    back = back_from_idp(client, oidc)  # one POST spent
+    assert client.get(with_query(back, state="x")).status_code == 400
+    assert client.get(with_query(back, state="y")).status_code == 400
+    response = client.get(back)
+    assert response.status_code == 429
+    assert User.objects.count() == 0
