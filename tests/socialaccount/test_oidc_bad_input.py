@@ -399,3 +399,34 @@ def test_callbacks_are_budgeted_like_logins(client, oidc, db, settings):
     response = client.get(back)
     assert response.status_code == 429
     assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (500, {}),
+        (200, ["not", "an", "object"]),
+        (200, {"access_token": "at", "token_type": "Bearer"}),
+        (200, {"access_token": "at", "token_type": "Bearer", "id_token": "abc"}),
+        (200, {"access_token": "at", "token_type": "Bearer", "id_token": "a.b.c"}),
+        (200, {"access_token": "at", "token_type": "Bearer", "id_token": 42}),
+        (200, {"error": "invalid_grant", "error_description": "<script>"}),
+    ],
+    ids=["500", "json-list", "no-id-token", "garbage", "three-garbage-parts", "number", "error"],
+)
+def test_malformed_token_answers_are_clean_errors(forger, db, answer):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    forger.stand_in.routes[("POST", "/token")] = lambda q, f, h: answer
+    response = client.get(start_at(client, forger))
+    assert_clean_failure(client, response)
+
+
+def test_malformed_claims_are_clean_errors(forger, db):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    for override in ({"aud": {"x": 1}}, {"exp": "tomorrow"}, {"iat": None}, {"nonce": 5}):
+        forger.claims_override = override
+        assert_clean_failure(client, client.get(start_at(client, forger)))

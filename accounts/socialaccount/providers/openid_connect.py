@@ -214,7 +214,7 @@ class OpenIDConnectProvider(Provider):
                 decoded = jwt.decode(id_token, self.jwks(refresh=True), algorithms=algorithms)
         except JoseError as error:
             raise ProviderError("bad_id_token", f"signature: {error.error}") from error
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise ProviderError("bad_id_token", "malformed") from error
         claims = decoded.claims
         now = int(time.time())
@@ -232,6 +232,8 @@ class OpenIDConnectProvider(Provider):
             registry.validate(claims)
         except JoseError as error:
             raise ProviderError("bad_id_token", f"claims: {error.error}") from error
+        except (ValueError, TypeError) as error:
+            raise ProviderError("bad_id_token", "claims malformed") from error
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         if len(audiences) > 1 and claims.get("azp") != self.app.client_id:
             raise ProviderError("bad_id_token", "azp")
