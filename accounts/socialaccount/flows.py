@@ -234,7 +234,11 @@ def login_user(
     redirect_url = sociallogin.state.get("next") or None
     if has_second_factor(user):
         return stage_pending_login(
-            request, user=user, redirect_url=redirect_url or "", remember=None
+            request,
+            user=user,
+            redirect_url=redirect_url or "",
+            remember=None,
+            sociallogin=sociallogin,
         )
     return perform_login(request, user=user, redirect_url=redirect_url, sociallogin=sociallogin)
 

@@ -107,6 +107,21 @@ class SocialLogin:
         }
 
     @classmethod
+    def restore(cls, data: Any, *, user: User) -> SocialLogin | None:
+        """A social login of ``user`` kept while a second factor was asked, with its saved
+        account (``None`` if it is gone or belongs to someone else meanwhile)."""
+        sociallogin = cls.deserialize(data)
+        if sociallogin is None:
+            return None
+        account = SocialAccount.objects.filter(
+            provider=sociallogin.provider_id, uid=sociallogin.account.uid, user=user
+        ).first()
+        if account is not None:
+            sociallogin.account = account
+        sociallogin.user = user
+        return sociallogin
+
+    @classmethod
     def deserialize(cls, data: Any) -> SocialLogin | None:
         try:
             return cls(

@@ -210,18 +210,29 @@ def test_login_and_signup_pages_show_the_provider_buttons(client, oidc, db):
         assert "Continue with Test IdP" in page
 
 
-def test_a_second_factor_is_still_asked_after_a_social_login(client, oidc, db, make_client):
-    from tests.helpers.mfa import add_totp
+def test_a_second_factor_is_still_asked_after_a_social_login(
+    client, oidc, db, make_client, signal_catcher
+):
+    from tests.helpers.mfa import add_totp, current_code
 
     sign_in(client, oidc, "kim@example.org")
     user = User.objects.get()
-    add_totp(user)
+    _, secret = add_totp(user)
     browser = make_client()
 
     response = sign_in(browser, oidc, "kim@example.org")
 
     assert response["Location"] == "/accounts/2fa/authenticate/"
     assert SESSION_KEY not in browser.session
+
+    logged_in = signal_catcher(signals.user_logged_in)
+    response = browser.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert browser.session[SESSION_KEY] == str(user.pk)
+    sociallogin = logged_in.call_args.kwargs["sociallogin"]
+    assert (sociallogin.user, sociallogin.account) == (user, user.socialaccount_set.get())
+    row = LoginLog.objects.filter(event="login").latest("pk")
+    assert row.extra == {"provider": "idp"}
 
 
 def test_inactive_user_is_not_logged_in(client, oidc, db, make_client):
