@@ -37,4 +37,23 @@ def check_socialaccount_settings(app_configs=None, **kwargs):
                         obj="SOCIALACCOUNT_PROVIDERS",
                     )
                 )
-    return errors
+    if any(error.obj == "SOCIALACCOUNT_PROVIDERS" for error in errors):
+        return errors
+    return errors + multi_tenant_warnings()
+
+
+def multi_tenant_warnings() -> list[checks.Warning]:
+    """A Microsoft app without a tenant accepts every Entra tenant and personal accounts."""
+    warnings = []
+    for app in app_settings.PROVIDERS.get("microsoft", {}).get("APPS", []):
+        tenant = (app.get("settings") or {}).get("tenant") or "common"
+        if tenant in ("common", "organizations", "consumers"):
+            warnings.append(
+                checks.Warning(
+                    f'SOCIALACCOUNT_PROVIDERS["microsoft"]: tenant {tenant!r} accepts accounts '
+                    "of any organisation; set your tenant id unless that is intended.",
+                    id="socialaccount.W001",
+                    obj="SOCIALACCOUNT_PROVIDERS",
+                )
+            )
+    return warnings

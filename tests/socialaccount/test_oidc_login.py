@@ -260,8 +260,30 @@ def test_invalid_provider_settings_are_reported_by_checks(settings):
     assert [e.id for e in check_socialaccount_settings()] == ["socialaccount.E004"]
     settings.SOCIALACCOUNT_PROVIDERS = {"github": {"APPS": [{"client_id": "x"}]}}
     assert check_socialaccount_settings() == []
+    settings.SOCIALACCOUNT_PROVIDERS = {"microsoft": {"APPS": [{"client_id": "x"}]}}
+    assert [e.id for e in check_socialaccount_settings()] == ["socialaccount.W001"]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "microsoft": {"APPS": [{"client_id": "x", "settings": {"tenant": "contoso-id"}}]}
+    }
+    assert check_socialaccount_settings() == []
+    settings.SOCIALACCOUNT_REQUESTS_TIMEOUT = 0
+    assert [e.obj for e in check_socialaccount_settings()] == ["SOCIALACCOUNT_REQUESTS_TIMEOUT"]
 
 
 class ClosedAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False
+
+
+def test_social_posts_need_the_csrf_token(oidc, db, user, password):
+    from django.test import Client
+
+    from tests.helpers.clients import login_client
+
+    browser = Client(enforce_csrf_checks=True)
+    assert browser.post(LOGIN).status_code == 403
+    assert not browser.session.get("socialaccount_states")
+    assert browser.post("/accounts/3rdparty/signup/", {"username": "x"}).status_code == 403
+    signed_in = login_client(Client(), user, password)
+    signed_in.handler.enforce_csrf_checks = True
+    assert signed_in.post("/accounts/3rdparty/", {"account": 1}).status_code == 403
