@@ -430,3 +430,26 @@ def test_malformed_claims_are_clean_errors(forger, db):
     for override in ({"aud": {"x": 1}}, {"exp": "tomorrow"}, {"iat": None}, {"nonce": 5}):
         forger.claims_override = override
         assert_clean_failure(client, client.get(start_at(client, forger)))
+
+
+def test_login_csrf_a_callback_from_another_browser_connects_nothing(
+    auth_client, user, oidc, make_client
+):
+    """Mallory runs the flow in her browser, then makes signed-in alice open her callback."""
+    mallory = make_client()
+    back = back_from_idp(mallory, oidc, login="mallory@example.org")
+    response = auth_client.get(back)
+    assert response.status_code == 400
+    assert SocialAccount.objects.count() == 0
+    assert auth_client.session[SESSION_KEY] == str(user.pk)
+
+
+def test_the_identity_is_the_subject_never_the_address(client, oidc, db, make_client):
+    back = back_from_idp(client, oidc, login="sam@example.org")
+    assert client.get(back).status_code == 302
+    # Another subject at the same provider reporting the same address (unverified here).
+    other = make_client()
+    response = other.get(back_from_idp(other, oidc, login="unverified:sam@example.org"))
+    assert response["Location"] == "/accounts/3rdparty/signup/"
+    assert SESSION_KEY not in other.session
+    assert SocialAccount.objects.count() == 1 and User.objects.count() == 1
