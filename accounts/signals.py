@@ -20,8 +20,11 @@ __all__ = [
     "email_confirmation_sent",
     "email_confirmed",
     "email_removed",
+    "email_verification_code_rejected",
+    "login_code_rejected",
     "password_changed",
     "password_reset",
+    "password_reset_code_rejected",
     "password_set",
     "user_logged_in",
     "user_logged_out",
@@ -68,7 +71,8 @@ email_changed = Signal()
 # sender=user.__class__; kwargs: request, user, method, plus per method:
 #   "password": username and/or email (login) or reauthenticated=True;
 #   "totp" / "recovery_codes": type, id, and reauthenticated=True when reauthenticating;
-#   "webauthn": type, id, passwordless=True for passkey login, reauthenticated=True.
+#   "webauthn": type, id, passwordless=True for passkey login, reauthenticated=True;
+#   "code": email (a code mailed to that address was typed, accounts.flows.login_by_code).
 authentication_step_completed = Signal()
 
 # sender=user.__class__; kwargs: email, user. Private: sent before an address is added; a
@@ -85,6 +89,14 @@ authenticator_used = Signal()
 # kwargs also: reauthentication.
 authentication_failed = Signal()
 
+# Codes by mail (allauth.account.signals). sender=the verification process class
+# (accounts.flows.login_by_code.LoginCodeVerificationProcess, ...EmailVerificationCodeProcess,
+# ...PasswordResetCodeProcess); kwargs: request, user, last_attempt (True when this wrong code
+# used up the attempts and voided the code). Never sent for an address without an account.
+login_code_rejected = Signal()
+email_verification_code_rejected = Signal()
+password_reset_code_rejected = Signal()
+
 # --- Project signals beyond allauth's (security events the activity app records) ----------
 
 # sender=user.__class__; kwargs: request, user, actor, count, scope. Sessions of ``user`` were
@@ -94,6 +106,15 @@ sessions_ended = Signal()
 # sender=user.__class__; kwargs: request, user. A login completed from a browser and network
 # never seen for this user before (the user was mailed a notice).
 new_device_login = Signal()
+
+# sender=the verification process class; kwargs: request, user (None for an address without
+# an account), email, purpose ("login", "email_verification", "password_reset"), resend. A
+# code was mailed (the code itself is never passed on).
+verification_code_sent = Signal()
+
+# sender=the verification process class; kwargs: request, user, email, purpose. A typed code
+# was right and is now spent.
+verification_code_accepted = Signal()
 
 # sender=None; kwargs: request, action, user (the resolved account or None). A rate limit or
 # lockout refused a request.

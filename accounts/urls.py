@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from accounts.views import auth, email, password, reauth
+from accounts.views import auth, codes, email, password, reauth
 
 urlpatterns = [
     # Signup, login, logout (views/auth.py)
@@ -10,6 +10,9 @@ urlpatterns = [
     path("login/", auth.login, name="account_login"),
     path("logout/", auth.logout, name="account_logout"),
     path("inactive/", auth.inactive, name="account_inactive"),
+    # Login by mailed code (views/codes.py; 404 unless ACCOUNT_LOGIN_BY_CODE_* is on)
+    path("login/code/", codes.request_login_code, name="account_request_login_code"),
+    path("login/code/confirm/", codes.confirm_login_code, name="account_confirm_login_code"),
     # Reauthentication (views/reauth.py)
     path("reauthenticate/", reauth.reauthenticate, name="account_reauthenticate"),
     # Email addresses (views/email.py)

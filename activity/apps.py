@@ -79,6 +79,23 @@ class ActivityConfig(AppConfig):
         signals.suspicious_activity.connect(
             r.on_suspicious_activity, dispatch_uid="activity.on_suspicious_activity"
         )
+        signals.verification_code_sent.connect(
+            r.on_verification_code_sent, dispatch_uid="activity.on_verification_code_sent"
+        )
+        signals.verification_code_accepted.connect(
+            r.on_verification_code_accepted, dispatch_uid="activity.on_verification_code_accepted"
+        )
+        signals.login_code_rejected.connect(
+            r.on_login_code_rejected, dispatch_uid="activity.on_login_code_rejected"
+        )
+        signals.email_verification_code_rejected.connect(
+            r.on_email_verification_code_rejected,
+            dispatch_uid="activity.on_email_verification_code_rejected",
+        )
+        signals.password_reset_code_rejected.connect(
+            r.on_password_reset_code_rejected,
+            dispatch_uid="activity.on_password_reset_code_rejected",
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

@@ -104,6 +104,7 @@ class LoginLog(AuditLog):
         RECOVERY_CODES = "recovery_codes", "Password + recovery code"
         WEBAUTHN = "webauthn", "Password + security key"
         PASSKEY = "passkey", "Passkey"
+        CODE = "code", "Mailed code"
 
     event = models.CharField(max_length=20, choices=Event.choices)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
@@ -148,6 +149,9 @@ class SecurityLog(AuditLog):
         RATE_LIMITED = "rate_limited", "Rate limited / locked out"
         SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
         ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
+        CODE_SENT = "code_sent", "Code mailed"
+        CODE_ACCEPTED = "code_accepted", "Code accepted"
+        CODE_REJECTED = "code_rejected", "Wrong code"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

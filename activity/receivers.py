@@ -214,3 +214,39 @@ def on_suspicious_activity(sender, request, user, reason, details=None, **kwargs
         user=user,
         extra={"reason": reason, "details": details or {}},
     )
+
+
+def on_verification_code_sent(sender, request, user, email, purpose, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.CODE_SENT,
+        user=user,
+        extra={"purpose": purpose, "email": email, "resend": bool(kwargs.get("resend"))},
+    )
+
+
+def on_verification_code_accepted(sender, request, user, email, purpose, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.CODE_ACCEPTED,
+        user=user,
+        extra={"purpose": purpose, "email": email},
+    )
+
+
+def _code_rejected(purpose):
+    def receiver(sender, request, user, last_attempt, **kwargs):
+        services.security_log_create(
+            request=request,
+            event=SecurityLog.Event.CODE_REJECTED,
+            user=user,
+            extra={"purpose": purpose, "last_attempt": last_attempt},
+        )
+
+    receiver.__name__ = f"on_{purpose}_code_rejected"
+    return receiver
+
+
+on_login_code_rejected = _code_rejected("login")
+on_email_verification_code_rejected = _code_rejected("email_verification")
+on_password_reset_code_rejected = _code_rejected("password_reset")

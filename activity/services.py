@@ -25,6 +25,7 @@ _LOGIN_METHODS = {
     "totp": LoginLog.Method.TOTP,
     "recovery_codes": LoginLog.Method.RECOVERY_CODES,
     "webauthn": LoginLog.Method.WEBAUTHN,
+    "code": LoginLog.Method.CODE,
 }
 REFERRAL_SESSION_KEY = "referral"
 

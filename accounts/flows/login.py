@@ -22,6 +22,7 @@ from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
+from accounts.flows.login_code import require_login_code
 from accounts.flows.new_device import notify_if_new_device
 from accounts.httpkit import absolute_url
 from accounts.mfa.utils import has_second_factor
@@ -154,6 +155,9 @@ def complete_password_step(
     )
     if needs_email_verification(user):
         return send_verification_instead_of_login(request, user)
+    code_step = require_login_code(request, user=user, redirect_url=redirect_url, remember=remember)
+    if code_step is not None:  # ACCOUNT_LOGIN_BY_CODE_REQUIRED: a mailed code comes next
+        return code_step
     if has_second_factor(user):
         return stage_pending_login(request, user=user, redirect_url=redirect_url, remember=remember)
     return perform_login(request, user=user, redirect_url=redirect_url, remember=remember)

@@ -1,0 +1,116 @@
+"""Pages of the mailed-code flows: thin views over ``accounts.flows.login_by_code``.
+
+Every page answers 404 while its feature is off (the default), so nothing here is reachable
+unless a site turns it on.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView
+
+from accounts import app_settings
+from accounts.exceptions import FlowError
+from accounts.flows import login_by_code, login_code
+from accounts.forms import get_form_class
+from accounts.forms.codes import ConfirmLoginCodeForm, RequestLoginCodeForm
+from accounts.httpkit import get_next_url
+from accounts.views.auth import RedirectAuthenticatedMixin
+
+Process = login_code.LoginCodeVerificationProcess
+
+
+def with_next(url_name: str, next_url: str | None) -> str:
+    url = reverse(url_name)
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
+
+
+def login_by_code_url_name() -> str:
+    """Where a void code sends the user back to (allauth's choice)."""
+    return "account_request_login_code" if app_settings.LOGIN_BY_CODE_ENABLED else "account_login"
+
+
+@method_decorator([csrf_protect, never_cache], name="dispatch")
+class RequestLoginCodeView(RedirectAuthenticatedMixin, FormView):
+    template_name = "account/request_login_code.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not app_settings.LOGIN_BY_CODE_ENABLED:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return get_form_class("request_login_code", RequestLoginCodeForm)
+
+    def form_valid(self, form):
+        next_url = get_next_url(self.request)
+        try:
+            login_by_code.request_login_code(
+                self.request, email=form.cleaned_data["email"], redirect_url=next_url
+            )
+        except FlowError as error:
+            status = error.add_to(form)
+            return self.render_to_response(self.get_context_data(form=form), status=status)
+        return HttpResponseRedirect(with_next("account_confirm_login_code", next_url))
+
+
+@method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache], name="dispatch")
+class ConfirmLoginCodeView(FormView):
+    template_name = "account/confirm_login_code.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not login_code.is_reachable():
+            raise Http404
+        self.row = Process.pending(request)
+        if self.row is None:
+            Process.clear(request)
+            return HttpResponseRedirect(reverse(login_by_code_url_name()))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return get_form_class("confirm_login_code", ConfirmLoginCodeForm)
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("action") == "resend" and Process.can_resend(self.row):
+            try:
+                Process.resend(request, row=self.row)
+            except FlowError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"A new code was sent to {self.row.email}.")
+            return HttpResponseRedirect(
+                with_next("account_confirm_login_code", get_next_url(request))
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        initiated = Process.state(self.request).get("initiated_by_user", True)
+        try:
+            return login_by_code.confirm_login_code(self.request, code=form.cleaned_data["code"])
+        except FlowError as error:
+            if getattr(error, "attempts_left", False) or error.status == 429:
+                status = error.add_to(form)
+                return self.render_to_response(self.get_context_data(form=form), status=status)
+            messages.error(self.request, error.message)
+            Process.clear(self.request)
+            target = login_by_code_url_name() if initiated else "account_login"
+            return HttpResponseRedirect(reverse(target))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            email=self.row.email,
+            can_resend=Process.can_resend(self.row),
+            next=get_next_url(self.request),
+            **kwargs,
+        )
+
+
+request_login_code = login_not_required(RequestLoginCodeView.as_view())
+confirm_login_code = login_not_required(ConfirmLoginCodeView.as_view())
