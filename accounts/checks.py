@@ -10,6 +10,7 @@ from accounts.internal.conf import check_app_settings, form_overrides_errors, im
 FORM_NAMES = (
     "add_email",
     "change_password",
+    "confirm_email_verification_code",
     "confirm_login_code",
     "login",
     "reauthenticate",

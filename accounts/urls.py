@@ -17,7 +17,7 @@ urlpatterns = [
     path("reauthenticate/", reauth.reauthenticate, name="account_reauthenticate"),
     # Email addresses (views/email.py)
     path("email/", email.email, name="account_email"),
-    path("confirm-email/", auth.email_verification_sent, name="account_email_verification_sent"),
+    path("confirm-email/", codes.email_verification_sent, name="account_email_verification_sent"),
     path("confirm-email/<str:key>/", email.confirm_email, name="account_confirm_email"),
     # Passwords (views/password.py)
     path("password/change/", password.change_password, name="account_change_password"),

@@ -18,13 +18,15 @@ from django.views.generic import FormView
 
 from accounts import app_settings
 from accounts.exceptions import FlowError
-from accounts.flows import login_by_code, login_code
+from accounts.flows import email_code, email_verification_by_code, login_by_code, login_code
 from accounts.forms import get_form_class
-from accounts.forms.codes import ConfirmLoginCodeForm, RequestLoginCodeForm
+from accounts.forms.codes import ConfirmCodeForm, ConfirmLoginCodeForm, RequestLoginCodeForm
 from accounts.httpkit import get_next_url
+from accounts.views import auth
 from accounts.views.auth import RedirectAuthenticatedMixin
 
 Process = login_code.LoginCodeVerificationProcess
+EmailProcess = email_code.EmailVerificationCodeProcess
 
 
 def with_next(url_name: str, next_url: str | None) -> str:
@@ -114,3 +116,53 @@ class ConfirmLoginCodeView(FormView):
 
 request_login_code = login_not_required(RequestLoginCodeView.as_view())
 confirm_login_code = login_not_required(ConfirmLoginCodeView.as_view())
+
+
+@method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache], name="dispatch")
+class ConfirmEmailVerificationCodeView(FormView):
+    """``/accounts/confirm-email/`` in by-code mode: type the code mailed for an address."""
+
+    template_name = "account/confirm_email_verification_code.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.row = EmailProcess.pending(request)
+        if self.row is None:
+            EmailProcess.clear(request)
+            if request.user.is_authenticated:
+                return HttpResponseRedirect(reverse("account_email"))
+            if request.method == "POST":  # the code expired, was used, or never asked here
+                return HttpResponseRedirect(reverse("account_login"))
+            return auth.email_verification_sent(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return get_form_class("confirm_email_verification_code", ConfirmCodeForm)
+
+    def form_valid(self, form):
+        try:
+            return email_verification_by_code.confirm_email_verification_code(
+                self.request, code=form.cleaned_data["code"]
+            )
+        except FlowError as error:
+            if getattr(error, "attempts_left", False) or error.status == 429:
+                status = error.add_to(form)
+                return self.render_to_response(self.get_context_data(form=form), status=status)
+            messages.error(self.request, error.message)
+            EmailProcess.clear(self.request)
+            target = "account_email" if self.request.user.is_authenticated else "account_login"
+            return HttpResponseRedirect(reverse(target))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(email=self.row.email, **kwargs)
+
+
+_confirm_email_verification_code = ConfirmEmailVerificationCodeView.as_view()
+
+
+@login_not_required
+def email_verification_sent(request, *args, **kwargs):
+    """allauth's ``account_email_verification_sent``: the "mail sent" page, or in by-code
+    mode the page to type the code on."""
+    if email_code.is_enabled():
+        return _confirm_email_verification_code(request, *args, **kwargs)
+    return auth.email_verification_sent(request, *args, **kwargs)
