@@ -12,6 +12,7 @@ FORM_NAMES = (
     "change_password",
     "confirm_email_verification_code",
     "confirm_login_code",
+    "confirm_password_reset_code",
     "login",
     "reauthenticate",
     "request_login_code",

@@ -23,7 +23,21 @@ urlpatterns = [
     path("password/change/", password.change_password, name="account_change_password"),
     path("password/set/", password.set_password, name="account_set_password"),
     path("password/reset/", password.reset_password, name="account_reset_password"),
-    path("password/reset/done/", password.reset_password_done, name="account_reset_password_done"),
+    path("password/reset/done/", codes.password_reset_done, name="account_reset_password_done"),
+    # Password reset by mailed code (views/codes.py; 404 unless ACCOUNT_PASSWORD_RESET_BY_CODE_*)
+    path(
+        "password/reset/confirm/",
+        codes.confirm_password_reset_code,
+        name="account_confirm_password_reset_code",
+    ),
+    path(
+        "password/reset/complete/",
+        codes.complete_password_reset,
+        name="account_complete_password_reset",
+    ),
+    path(
+        "password/reset/done/", codes.password_reset_done, name="account_password_reset_completed"
+    ),
     path(
         "password/reset/key/done/",
         password.reset_password_from_key_done,

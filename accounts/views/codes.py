@@ -18,15 +18,23 @@ from django.views.generic import FormView
 
 from accounts import app_settings
 from accounts.exceptions import FlowError
-from accounts.flows import email_code, email_verification_by_code, login_by_code, login_code
+from accounts.flows import (
+    email_code,
+    email_verification_by_code,
+    login_by_code,
+    login_code,
+    password_reset_by_code,
+)
 from accounts.forms import get_form_class
 from accounts.forms.codes import ConfirmCodeForm, ConfirmLoginCodeForm, RequestLoginCodeForm
+from accounts.forms.password import ResetPasswordKeyForm
 from accounts.httpkit import get_next_url
-from accounts.views import auth
+from accounts.views import auth, password
 from accounts.views.auth import RedirectAuthenticatedMixin
 
 Process = login_code.LoginCodeVerificationProcess
 EmailProcess = email_code.EmailVerificationCodeProcess
+ResetProcess = password_reset_by_code.PasswordResetCodeProcess
 
 
 def with_next(url_name: str, next_url: str | None) -> str:
@@ -166,3 +174,81 @@ def email_verification_sent(request, *args, **kwargs):
     if email_code.is_enabled():
         return _confirm_email_verification_code(request, *args, **kwargs)
     return auth.email_verification_sent(request, *args, **kwargs)
+
+
+# --- Password reset by code ------------------------------------------------------------------
+
+
+@method_decorator([sensitive_post_parameters("code"), csrf_protect, never_cache], name="dispatch")
+class ConfirmPasswordResetCodeView(FormView):
+    template_name = "account/confirm_password_reset_code.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not password_reset_by_code.is_enabled():
+            raise Http404
+        self.row = ResetProcess.pending(request)
+        if self.row is None:
+            ResetProcess.clear(request)
+            return HttpResponseRedirect(reverse("account_reset_password"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return get_form_class("confirm_password_reset_code", ConfirmCodeForm)
+
+    def form_valid(self, form):
+        try:
+            password_reset_by_code.confirm_password_reset_code(
+                self.request, code=form.cleaned_data["code"]
+            )
+        except FlowError as error:
+            if getattr(error, "attempts_left", False) or error.status == 429:
+                status = error.add_to(form)
+                return self.render_to_response(self.get_context_data(form=form), status=status)
+            messages.error(self.request, error.message)
+            ResetProcess.clear(self.request)
+            return HttpResponseRedirect(reverse("account_reset_password"))
+        return HttpResponseRedirect(reverse("account_complete_password_reset"))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(email=self.row.email, **kwargs)
+
+
+@method_decorator(
+    [sensitive_post_parameters("password1", "password2"), csrf_protect, never_cache],
+    name="dispatch",
+)
+class CompletePasswordResetView(FormView):
+    template_name = "account/password_reset_from_code.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not password_reset_by_code.is_enabled():
+            raise Http404
+        self.reset_user = password_reset_by_code.get_confirmed_user(request)
+        if self.reset_user is None:
+            return HttpResponseRedirect(reverse("account_reset_password"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return get_form_class("reset_password_from_key", ResetPasswordKeyForm)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.reset_user}
+
+    def form_valid(self, form):
+        password_reset_by_code.complete_password_reset(
+            self.request, user=self.reset_user, password=form.cleaned_data["password1"]
+        )
+        return HttpResponseRedirect(reverse("account_password_reset_completed"))
+
+
+confirm_password_reset_code = login_not_required(ConfirmPasswordResetCodeView.as_view())
+complete_password_reset = login_not_required(CompletePasswordResetView.as_view())
+
+
+@login_not_required
+def password_reset_done(request, *args, **kwargs):
+    """``/accounts/password/reset/done/``: allauth's ``account_reset_password_done`` ("check
+    your mail"), or in by-code mode ``account_password_reset_completed``."""
+    if password_reset_by_code.is_enabled():
+        return password.reset_password_from_key_done(request, *args, **kwargs)
+    return password.reset_password_done(request, *args, **kwargs)
