@@ -116,6 +116,13 @@ verification_code_sent = Signal()
 # was right and is now spent.
 verification_code_accepted = Signal()
 
+# sender=user.__class__; kwargs: request, user. After the second factor the user chose to
+# trust this browser (MFA_TRUST_ENABLED): it skips the second factor until the trust ends.
+browser_trusted = Signal()
+
+# sender=user.__class__; kwargs: request, user. The user revoked every trusted browser.
+trusted_browsers_revoked = Signal()
+
 # sender=None; kwargs: request, action, user (the resolved account or None). A rate limit or
 # lockout refused a request.
 rate_limited = Signal()

@@ -96,6 +96,12 @@ class ActivityConfig(AppConfig):
             r.on_password_reset_code_rejected,
             dispatch_uid="activity.on_password_reset_code_rejected",
         )
+        signals.browser_trusted.connect(
+            r.on_browser_trusted, dispatch_uid="activity.on_browser_trusted"
+        )
+        signals.trusted_browsers_revoked.connect(
+            r.on_trusted_browsers_revoked, dispatch_uid="activity.on_trusted_browsers_revoked"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

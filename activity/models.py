@@ -152,6 +152,8 @@ class SecurityLog(AuditLog):
         CODE_SENT = "code_sent", "Code mailed"
         CODE_ACCEPTED = "code_accepted", "Code accepted"
         CODE_REJECTED = "code_rejected", "Wrong code"
+        BROWSER_TRUSTED = "browser_trusted", "Browser trusted (skips the second factor)"
+        TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", "Trusted browsers revoked"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

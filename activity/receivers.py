@@ -32,6 +32,7 @@ def on_user_logged_in(sender, request, user, **kwargs):
         event=LoginLog.Event.LOGIN,
         user=user,
         method=services.login_method_from_session(request),
+        extra=services.login_extra_from_session(request),
     )
     services.profile_record_login(user=user, request=request)
 
@@ -250,3 +251,15 @@ def _code_rejected(purpose):
 on_login_code_rejected = _code_rejected("login")
 on_email_verification_code_rejected = _code_rejected("email_verification")
 on_password_reset_code_rejected = _code_rejected("password_reset")
+
+
+def on_browser_trusted(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.BROWSER_TRUSTED, user=user
+    )
+
+
+def on_trusted_browsers_revoked(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.TRUSTED_BROWSERS_REVOKED, user=user
+    )

@@ -25,6 +25,8 @@ from accounts.flows.email_verification import send_verification_email
 from accounts.flows.login_code import require_login_code
 from accounts.flows.new_device import notify_if_new_device
 from accounts.httpkit import absolute_url
+from accounts.mfa.trust.auth import is_enabled as trust_step_enabled
+from accounts.mfa.trust.auth import is_trusted_browser, stage_trust_step
 from accounts.mfa.utils import has_second_factor
 from accounts.models import User
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
@@ -167,6 +169,9 @@ def stage_pending_login(
     request: HttpRequest, *, user: User, redirect_url: str, remember: bool | None
 ) -> HttpResponse:
     """Keep the half-done login in the session and ask for the second factor."""
+    if is_trusted_browser(request, user):  # MFA_TRUST_ENABLED: a trusted browser skips it
+        record_authentication(request, method="trusted_browser")
+        return perform_login(request, user=user, redirect_url=redirect_url, remember=remember)
     pending = PendingLogin(
         user_id=user.pk,
         auth_hash=user.get_session_auth_hash(),
@@ -207,6 +212,8 @@ def resume_pending_login(
 ) -> HttpResponse:
     """The second factor was accepted: finish the staged login."""
     clear_pending_login(request)
+    if trust_step_enabled():  # MFA_TRUST_ENABLED: first ask whether to trust this browser
+        return stage_trust_step(request, pending.serialize())
     return perform_login(
         request, user=user, redirect_url=pending.redirect_url, remember=pending.remember
     )

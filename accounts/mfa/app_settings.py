@@ -70,6 +70,26 @@ class AppSettings(AppSettingsBase):
         ignored unless ``DEBUG`` is on."""
         return self._bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", False)
 
+    @property
+    def TRUST_ENABLED(self) -> bool:
+        """After the second factor, offer to trust this browser: it then skips the second
+        factor for that user until the cookie expires or the security setup changes."""
+        return self._bool("TRUST_ENABLED", False)
+
+    @property
+    def TRUST_COOKIE_AGE(self) -> int:
+        """Seconds a trusted browser stays trusted (a ``timedelta`` is accepted too)."""
+        value = self._setting("TRUST_COOKIE_AGE", 14 * 24 * 60 * 60)
+        if hasattr(value, "total_seconds"):
+            value = int(value.total_seconds())
+        if isinstance(value, bool) or not isinstance(value, int) or value < 60:
+            raise self._fail("TRUST_COOKIE_AGE", value, "at least 60 seconds")
+        return value
+
+    @property
+    def TRUST_COOKIE_NAME(self) -> str:
+        return self._str("TRUST_COOKIE_NAME", "mfa_trusted") or "mfa_trusted"
+
 
 _app_settings = AppSettings("MFA_")
 

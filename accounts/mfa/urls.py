@@ -5,12 +5,15 @@ from django.urls import path
 from accounts.mfa.base import views as base
 from accounts.mfa.recovery_codes import views as recovery_codes
 from accounts.mfa.totp import views as totp
+from accounts.mfa.trust import views as trust
 from accounts.mfa.webauthn import views as webauthn
 
 urlpatterns = [
     path("", base.index, name="mfa_index"),
     path("authenticate/", base.authenticate, name="mfa_authenticate"),
     path("reauthenticate/", base.reauthenticate, name="mfa_reauthenticate"),
+    path("trust/", trust.trust, name="mfa_trust"),
+    path("trust/revoke/", trust.revoke, name="mfa_revoke_trust"),
     path("totp/activate/", totp.activate_totp, name="mfa_activate_totp"),
     path("totp/deactivate/", totp.deactivate_totp, name="mfa_deactivate_totp"),
     path("recovery-codes/", recovery_codes.view_recovery_codes, name="mfa_view_recovery_codes"),

@@ -4,11 +4,13 @@ on, so templates show its links and buttons only then."""
 from django import template
 
 from accounts import app_settings
+from accounts.mfa import app_settings as mfa_settings
 
 register = template.Library()
 
 _FEATURES = {
     "login_by_code": lambda: app_settings.LOGIN_BY_CODE_ENABLED,
+    "mfa_trust": lambda: mfa_settings.TRUST_ENABLED,
 }
 
 
