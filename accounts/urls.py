@@ -2,11 +2,16 @@
 
 from django.urls import include, path, re_path
 
-from accounts.views import auth, codes, email, password, reauth
+from accounts.views import auth, codes, email, passkey_signup, password, reauth
 
 urlpatterns = [
     # Signup, login, logout (views/auth.py)
     path("signup/", auth.signup, name="account_signup"),
+    path(
+        "signup/passkey/",
+        passkey_signup.signup_by_passkey_view,
+        name="account_signup_by_passkey",
+    ),
     path("login/", auth.login, name="account_login"),
     path("logout/", auth.logout, name="account_logout"),
     path("inactive/", auth.inactive, name="account_inactive"),

@@ -18,6 +18,7 @@ from accounts.flows.code_verification import CODE_EXPIRED
 from accounts.flows.email_code import EmailVerificationCodeProcess
 from accounts.flows.login import perform_login, stage_pending_login
 from accounts.flows.manage_email import TAKEN_MESSAGE, Verification, verify_address
+from accounts.flows.signup_by_passkey import passkey_step_after_verification
 from accounts.mfa.utils import has_second_factor
 from accounts.models import EmailAddress
 
@@ -45,6 +46,9 @@ def confirm_email_verification_code(request: HttpRequest, *, code: str) -> HttpR
         return HttpResponseRedirect(reverse("account_email"))
     if not state.get("login") or not user.is_active:
         return HttpResponseRedirect(reverse("account_login"))
+    passkey_step = passkey_step_after_verification(request, user)
+    if passkey_step is not None:  # a passkey signup: the passkey comes before the login
+        return passkey_step
     if has_second_factor(user):
         return stage_pending_login(request, user=user, redirect_url=None, remember=None)
     return perform_login(request, user=user, redirect_url=None)
