@@ -93,6 +93,8 @@ class CodeProcess:
         token = secrets.token_urlsafe(32)
         code = generate_user_code()
         now = timezone.now()
+        # Codes past their time are of no use to anyone: the table stays small (indexed).
+        VerificationCode.objects.filter(expires_at__lt=now).delete()
         row = VerificationCode.objects.create(
             purpose=cls.purpose,
             user=user,

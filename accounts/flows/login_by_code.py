@@ -73,7 +73,7 @@ def confirm_login_code(request: HttpRequest, *, code: str) -> HttpResponse:
     _verify_address(user, row.email)
     redirect_url = state.get("redirect_url")
     remember = state.get("remember")
-    if has_second_factor(user):
+    if has_second_factor(user) and not state.get("factor_passed"):
         return stage_pending_login(request, user=user, redirect_url=redirect_url, remember=remember)
     return perform_login(request, user=user, redirect_url=redirect_url, remember=remember)
 

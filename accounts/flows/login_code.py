@@ -60,19 +60,28 @@ def login_code_required(method: str) -> bool:
 
 
 def require_login_code(
-    request: HttpRequest, *, user: User, redirect_url: str | None, remember: bool | None
+    request: HttpRequest,
+    *,
+    user: User,
+    redirect_url: str | None,
+    remember: bool | None,
+    method: str = "password",
 ) -> HttpResponse | None:
     """``ACCOUNT_LOGIN_BY_CODE_REQUIRED``: mail a code to the user's primary address and ask
-    for it; ``None`` when no code is required (or the user has no address to mail)."""
-    if not login_code_required("password"):
+    for it; ``None`` when no code is required (or the user has no address to mail).
+
+    ``method`` is how the login got this far: ``"password"``, or ``"mfa"`` for a passkey
+    login, whose factor is then already passed (the code completes the login)."""
+    if not login_code_required(method):
         return None
-    address = (
-        user.emailaddress_set.order_by("-primary", "-verified", "pk").first()
-        if user.email or user.emailaddress_set.exists()
-        else None
-    )
+    address = user.emailaddress_set.order_by("-primary", "-verified", "pk").first()
     if address is None:
         return None
-    state = {"redirect_url": redirect_url, "remember": remember, "initiated_by_user": False}
+    state = {
+        "redirect_url": redirect_url,
+        "remember": remember,
+        "initiated_by_user": False,
+        "factor_passed": method == "mfa",
+    }
     LoginCodeVerificationProcess.issue(request, user=user, email=address.email, state=state)
     return HttpResponseRedirect(reverse("account_confirm_login_code"))

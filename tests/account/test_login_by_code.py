@@ -13,6 +13,7 @@ from accounts.codes import ALPHABET
 from accounts.flows.login_code import LoginCodeVerificationProcess
 from accounts.models import EmailAddress, User, VerificationCode
 from activity.models import LoginLog, SecurityLog
+from tests.helpers.audit import session_queries
 from tests.helpers.codes import CODE_LINE_RE, last_code, wrong_code
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.live import LiveBrowser
@@ -415,3 +416,13 @@ def test_racing_wrong_codes_spend_no_more_than_the_budget(live_code_browser, sig
     assert [c.kwargs["last_attempt"] for c in rejected.call_args_list].count(True) == 1
     status, location = browser.copy().post(CONFIRM_URL, {"code": code})
     assert (status, location) == (302, REQUEST_URL)  # void: the right code no longer works
+
+
+def test_query_counts_are_pinned(client, user, enabled, django_assert_num_queries):
+    with django_assert_num_queries(session_queries() + 9):
+        ask(client)
+    code = last_code("alice@example.com")
+    with django_assert_num_queries(session_queries() + 9):
+        client.post(CONFIRM_URL, {"code": wrong_code(code)})
+    with django_assert_num_queries(session_queries() + 34):
+        client.post(CONFIRM_URL, {"code": code})

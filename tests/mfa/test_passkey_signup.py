@@ -185,3 +185,21 @@ def test_supported_types_switch(auth_client, settings, off, urls, testid):
 def test_bad_supported_types_reported(settings):
     settings.MFA_SUPPORTED_TYPES = ["sms"]
     assert [e.obj for e in check_mfa_settings()] == ["MFA_SUPPORTED_TYPES"]
+
+
+def test_login_code_required_after_a_passkey_login(browser, settings, user, signal_catcher):
+    from tests.helpers.webauthn import make_key
+
+    settings.ACCOUNT_LOGIN_BY_CODE_REQUIRED = {"mfa"}
+    logged_in = signal_catcher(signals.user_logged_in)
+    soft = SoftAuthenticator()
+    make_key(user, soft)
+    options = options_in(browser.get("/accounts/2fa/webauthn/login/"))
+    response = post_credential(browser, "/accounts/2fa/webauthn/login/", soft.get(options))
+    assert response["Location"] == "/accounts/login/code/confirm/"
+    logged_in.assert_not_called()
+    response = browser.post(
+        "/accounts/login/code/confirm/", {"code": last_code("alice@example.com")}
+    )
+    assert response["Location"] == "/"  # the passkey was the factor: not asked again
+    logged_in.assert_called_once()
