@@ -56,6 +56,8 @@ password_reset = Signal()
 email_confirmed = Signal()
 
 # sender=EmailConfirmation; kwargs: request, confirmation, signup. A verification mail went out.
+# With ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED the sender and confirmation are a
+# CodeConfirmation (accounts.flows.email_code) with .email_address, as allauth sends its process.
 email_confirmation_sent = Signal()
 
 # sender=EmailAddress; kwargs: request, user, email_address. A logged-in user added an address.

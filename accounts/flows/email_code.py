@@ -9,13 +9,15 @@ flows can call it without importing the login flows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from accounts import app_settings
 from accounts.flows.code_verification import CodeProcess
 from accounts.models import EmailAddress
-from accounts.signals import email_verification_code_rejected
+from accounts.signals import email_confirmation_sent, email_verification_code_rejected
 
 
 class EmailVerificationCodeProcess(CodeProcess):
@@ -39,11 +41,21 @@ def is_enabled() -> bool:
     return app_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED
 
 
+@dataclass
+class CodeConfirmation:
+    """What ``email_confirmation_sent`` carries for a code (as allauth passes its process):
+    the address, never the code."""
+
+    email_address: EmailAddress
+
+
 def send_verification_code(
     request: HttpRequest, *, email_address: EmailAddress, signup: bool
 ) -> None:
     """Mail a code for ``email_address``; an anonymous browser (signup, or a login stopped
-    for verification) is logged in once the code is typed, as allauth's stage does."""
+    for verification) is logged in once the code is typed, as allauth's stage does.
+
+    Sends ``email_confirmation_sent`` (sender ``CodeConfirmation``) like a mailed link."""
     user = getattr(request, "user", None)
     anonymous = user is None or not user.is_authenticated
     EmailVerificationCodeProcess.issue(
@@ -52,6 +64,12 @@ def send_verification_code(
         email=email_address.email,
         state={"address_id": email_address.pk, "login": anonymous},
         mail_context={"signup": signup},
+    )
+    email_confirmation_sent.send(
+        sender=CodeConfirmation,
+        request=request,
+        confirmation=CodeConfirmation(email_address),
+        signup=signup,
     )
 
 

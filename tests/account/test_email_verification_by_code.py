@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from accounts import signals
-from accounts.flows.email_code import EmailVerificationCodeProcess
+from accounts.flows.email_code import CodeConfirmation, EmailVerificationCodeProcess
 from accounts.models import EmailAddress, User
 from activity.models import SecurityLog
 from tests.helpers.codes import CODE_LINE_RE, last_code, wrong_code
@@ -68,7 +68,13 @@ def test_signup_then_code_verifies_and_logs_in(client, mandatory, signal_catcher
     events = list(
         SecurityLog.objects.filter(user=dora).order_by("pk").values_list("event", flat=True)
     )
-    assert events == ["code_sent", "signup", "code_accepted", "email_confirmed"]
+    assert events == [
+        "code_sent",
+        "email_confirmation_sent",
+        "signup",
+        "code_accepted",
+        "email_confirmed",
+    ]
 
 
 def test_wrong_codes_last_attempt_then_right_code_refused(client, mandatory, signal_catcher):
@@ -111,11 +117,20 @@ def test_taken_address_gets_the_same_code_page(client, mandatory, signal_catcher
 
 def test_adding_an_address_then_the_code(auth_client, user, by_code, signal_catcher):
     confirmed = signal_catcher(signals.email_confirmed)
+    sent = signal_catcher(signals.email_confirmation_sent)
     response = auth_client.post(
         "/accounts/email/", {"action_add": "1", "email": "alice@work.example"}
     )
     assert response["Location"] == CODE_URL
     code = last_code("alice@work.example")
+    added = EmailAddress.objects.get(email="alice@work.example")
+    sent.assert_called_once_with(
+        signal=signals.email_confirmation_sent,
+        sender=CodeConfirmation,
+        request=mock.ANY,
+        confirmation=CodeConfirmation(added),
+        signup=False,
+    )
     page = auth_client.get(CODE_URL).content.decode()
     assert "alice@work.example" in page and 'name="code"' in page
     response = auth_client.post(CODE_URL, {"code": code})
