@@ -13,6 +13,9 @@ Decisions:
   ``authentication_step_completed`` only writes for reauthentication: the login itself is
   logged by ``user_logged_in`` with the method that completed it.
 - ``_add_email`` is a private veto hook sent before an address exists; ``email_added`` logs it.
+- Mailed codes (login, email verification, password reset): ``code_sent``, ``code_accepted``
+  and ``code_rejected`` rows carry the purpose and address (and ``last_attempt``), never the
+  code. A login whose second factor a trusted browser skipped has ``mfa_skipped`` in its row.
 """
 
 from accounts.users import find_user_by_login

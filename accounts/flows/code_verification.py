@@ -161,7 +161,9 @@ class CodeProcess:
 
     @classmethod
     def can_resend(cls, row: VerificationCode) -> bool:
-        return row.user_id is not None and row.resend_count < cls.max_resends()
+        """Whether the page offers a new code (the same for an address without an account,
+        where "resending" mails nothing)."""
+        return row.resend_count < cls.max_resends()
 
     @classmethod
     def resend(

@@ -296,6 +296,15 @@ def test_resend_when_supported(client, user, enabled, signal_catcher):
     assert [r.extra["resend"] for r in sent] == [False, True]
 
 
+def test_resend_reads_the_same_for_an_unknown_address(client, enabled):
+    enabled.ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = 1
+    ask(client, email="nobody@example.com")
+    assert 'value="resend"' in client.get(CONFIRM_URL).content.decode()
+    assert client.post(CONFIRM_URL, {"action": "resend"})["Location"] == CONFIRM_URL
+    assert len(mail.outbox) == 1  # only the first notice, never a code
+    assert 'value="resend"' not in client.get(CONFIRM_URL).content.decode()  # quota of 1
+
+
 def test_no_resend_by_default(client, user, enabled):
     ask(client)
     assert 'value="resend"' not in client.get(CONFIRM_URL).content.decode()
