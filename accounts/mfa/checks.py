@@ -33,16 +33,16 @@ def passkey_signup_errors() -> list[checks.Error]:
     from accounts import app_settings as account_settings
     from accounts.app_settings import EmailVerification
 
-    if not app_settings.PASSKEY_SIGNUP_ENABLED:
-        return []
     try:
+        if not app_settings.PASSKEY_SIGNUP_ENABLED:
+            return []
         ok = (
             account_settings.EMAIL_VERIFICATION == EmailVerification.MANDATORY
             and account_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED
             and "webauthn" in app_settings.SUPPORTED_TYPES
         )
     except ImproperlyConfigured:
-        return []  # reported by the account checks
+        return []  # reported with the setting's own check
     if ok:
         return []
     message = (
