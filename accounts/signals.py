@@ -20,8 +20,11 @@ __all__ = [
     "email_confirmation_sent",
     "email_confirmed",
     "email_removed",
+    "email_verification_code_rejected",
+    "login_code_rejected",
     "password_changed",
     "password_reset",
+    "password_reset_code_rejected",
     "password_set",
     "pre_social_login",
     "social_account_added",
@@ -59,6 +62,8 @@ password_reset = Signal()
 email_confirmed = Signal()
 
 # sender=EmailConfirmation; kwargs: request, confirmation, signup. A verification mail went out.
+# With ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED the sender and confirmation are a
+# CodeConfirmation (accounts.flows.email_code) with .email_address, as allauth sends its process.
 email_confirmation_sent = Signal()
 
 # sender=EmailAddress; kwargs: request, user, email_address. A logged-in user added an address.
@@ -76,6 +81,7 @@ email_changed = Signal()
 #   "totp" / "recovery_codes": type, id, and reauthenticated=True when reauthenticating;
 #   "webauthn": type, id, passwordless=True for passkey login, reauthenticated=True;
 #   "socialaccount": provider (the provider id), uid (the identity at the provider).
+#   "code": email (a code mailed to that address was typed, accounts.flows.login_by_code).
 authentication_step_completed = Signal()
 
 # sender=user.__class__; kwargs: email, user. Private: sent before an address is added; a
@@ -103,6 +109,13 @@ social_account_added = Signal()
 social_account_updated = Signal()
 # sender=SocialAccount; kwargs: request, socialaccount. A social account was disconnected.
 social_account_removed = Signal()
+# Codes by mail (allauth.account.signals). sender=the verification process class
+# (accounts.flows.login_by_code.LoginCodeVerificationProcess, ...EmailVerificationCodeProcess,
+# ...PasswordResetCodeProcess); kwargs: request, user, last_attempt (True when this wrong code
+# used up the attempts and voided the code). Never sent for an address without an account.
+login_code_rejected = Signal()
+email_verification_code_rejected = Signal()
+password_reset_code_rejected = Signal()
 
 # --- Project signals beyond allauth's (security events the activity app records) ----------
 
@@ -113,6 +126,22 @@ sessions_ended = Signal()
 # sender=user.__class__; kwargs: request, user. A login completed from a browser and network
 # never seen for this user before (the user was mailed a notice).
 new_device_login = Signal()
+
+# sender=the verification process class; kwargs: request, user (None for an address without
+# an account), email, purpose ("login", "email_verification", "password_reset"), resend. A
+# code was mailed (the code itself is never passed on).
+verification_code_sent = Signal()
+
+# sender=the verification process class; kwargs: request, user, email, purpose. A typed code
+# was right and is now spent.
+verification_code_accepted = Signal()
+
+# sender=user.__class__; kwargs: request, user. After the second factor the user chose to
+# trust this browser (MFA_TRUST_ENABLED): it skips the second factor until the trust ends.
+browser_trusted = Signal()
+
+# sender=user.__class__; kwargs: request, user. The user revoked every trusted browser.
+trusted_browsers_revoked = Signal()
 
 # sender=None; kwargs: request, action, user (the resolved account or None). A rate limit or
 # lockout refused a request.

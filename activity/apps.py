@@ -89,6 +89,29 @@ class ActivityConfig(AppConfig):
         signals.social_account_removed.connect(
             r.on_social_account_removed, dispatch_uid="activity.on_social_account_removed"
         )
+        signals.verification_code_sent.connect(
+            r.on_verification_code_sent, dispatch_uid="activity.on_verification_code_sent"
+        )
+        signals.verification_code_accepted.connect(
+            r.on_verification_code_accepted, dispatch_uid="activity.on_verification_code_accepted"
+        )
+        signals.login_code_rejected.connect(
+            r.on_login_code_rejected, dispatch_uid="activity.on_login_code_rejected"
+        )
+        signals.email_verification_code_rejected.connect(
+            r.on_email_verification_code_rejected,
+            dispatch_uid="activity.on_email_verification_code_rejected",
+        )
+        signals.password_reset_code_rejected.connect(
+            r.on_password_reset_code_rejected,
+            dispatch_uid="activity.on_password_reset_code_rejected",
+        )
+        signals.browser_trusted.connect(
+            r.on_browser_trusted, dispatch_uid="activity.on_browser_trusted"
+        )
+        signals.trusted_browsers_revoked.connect(
+            r.on_trusted_browsers_revoked, dispatch_uid="activity.on_trusted_browsers_revoked"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

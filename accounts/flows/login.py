@@ -22,8 +22,11 @@ from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
+from accounts.flows.login_code import require_login_code
 from accounts.flows.new_device import notify_if_new_device
 from accounts.httpkit import absolute_url
+from accounts.mfa.trust.auth import is_enabled as trust_step_enabled
+from accounts.mfa.trust.auth import is_trusted_browser, stage_trust_step
 from accounts.mfa.utils import has_second_factor
 from accounts.models import User
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
@@ -155,6 +158,9 @@ def complete_password_step(
     )
     if needs_email_verification(user):
         return send_verification_instead_of_login(request, user)
+    code_step = require_login_code(request, user=user, redirect_url=redirect_url, remember=remember)
+    if code_step is not None:  # ACCOUNT_LOGIN_BY_CODE_REQUIRED: a mailed code comes next
+        return code_step
     if has_second_factor(user):
         return stage_pending_login(request, user=user, redirect_url=redirect_url, remember=remember)
     return perform_login(request, user=user, redirect_url=redirect_url, remember=remember)
@@ -169,6 +175,15 @@ def stage_pending_login(
     sociallogin=None,
 ) -> HttpResponse:
     """Keep the half-done login in the session and ask for the second factor."""
+    if is_trusted_browser(request, user):  # MFA_TRUST_ENABLED: a trusted browser skips it
+        record_authentication(request, method="trusted_browser")
+        return perform_login(
+            request,
+            user=user,
+            redirect_url=redirect_url,
+            remember=remember,
+            sociallogin=sociallogin,
+        )
     pending = PendingLogin(
         user_id=user.pk,
         auth_hash=user.get_session_auth_hash(),
@@ -210,18 +225,24 @@ def resume_pending_login(
 ) -> HttpResponse:
     """The second factor was accepted: finish the staged login."""
     clear_pending_login(request)
-    sociallogin = None
-    if pending.sociallogin:
-        from accounts.socialaccount.sociallogin import SocialLogin
-
-        sociallogin = SocialLogin.restore(pending.sociallogin, user=user)
+    if trust_step_enabled():  # MFA_TRUST_ENABLED: first ask whether to trust this browser
+        return stage_trust_step(request, pending.serialize())
     return perform_login(
         request,
         user=user,
         redirect_url=pending.redirect_url,
         remember=pending.remember,
-        sociallogin=sociallogin,
+        sociallogin=restore_sociallogin(pending, user),
     )
+
+
+def restore_sociallogin(pending: PendingLogin, user: User):
+    """The social login a pending login came from (kept through the second step), or None."""
+    if not pending.sociallogin:
+        return None
+    from accounts.socialaccount.sociallogin import SocialLogin
+
+    return SocialLogin.restore(pending.sociallogin, user=user)
 
 
 def perform_login(

@@ -18,6 +18,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
+from accounts.flows.email_code import pretend_verification_code
 from accounts.flows.email_verification import (
     cooldown_minutes,
     reserve_verification_mail,
@@ -74,7 +75,10 @@ def _send_verification(request, email_address):
     page does not reveal that the address is someone else's.
     """
     if verified_elsewhere(email_address):
-        return reserve_verification_mail(request, email_address.email)
+        reserved = reserve_verification_mail(request, email_address.email)
+        if reserved:  # by-code mode: the same code page, with a code nobody has
+            pretend_verification_code(request, email=email_address.email)
+        return reserved
     return send_verification_email(request, email_address=email_address, signup=False)
 
 

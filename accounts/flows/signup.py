@@ -12,6 +12,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
+from accounts.flows.email_code import pretend_verification_code
 from accounts.flows.email_verification import send_verification_email
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
@@ -72,6 +73,7 @@ def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: s
     most one such mail per address per ``confirm_email`` window, so nobody can flood them.
     """
     User().set_password(password)
+    pretend_verification_code(request, email=email)  # by-code mode: the same code page
     if ratelimit.consume(request, "confirm_email", key=email.lower()):
         get_adapter(request).send_mail(
             "account/email/account_already_exists",
