@@ -1,13 +1,43 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 
 from accounts.flows.manage_email import Verification, verify_address
 from accounts.models import EmailAddress, User
 from accounts.usersessions.flows import end_all_sessions_by_staff
 
 
+class UserCreationAdminForm(AdminUserCreationForm):
+    """Staff create accounts with a username, an address, or both (email-only sites)."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+        field_classes = {"username": forms.CharField}
+
+    def clean_username(self):
+        return User.normalize_username(self.cleaned_data.get("username") or "") or None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("username") and not cleaned.get("email"):
+            raise forms.ValidationError("Give a username or an email address.")
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    add_form = UserCreationAdminForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     list_display = ("username", "email", "is_active", "is_staff", "date_joined", "last_login")
     search_fields = ("username", "email")
     actions = ["end_all_sessions"]

@@ -46,7 +46,7 @@ def complete_signup(
     signup cannot tell anyone which addresses have accounts.
     """
     mode = app_settings.EMAIL_VERIFICATION
-    if mode == EmailVerification.MANDATORY:
+    if mode == EmailVerification.MANDATORY and email:
         owner = find_verified_owner(email)
         if owner is not None:
             return pretend_signup(request, owner=owner, email=email, password=password)
@@ -55,8 +55,10 @@ def complete_signup(
     adapter.populate_user(request, user, {**(data or {}), "username": username, "email": email})
     user.set_password(password)
     user.save()
-    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    if mode != EmailVerification.NONE:
+    address = None  # ACCOUNT_SIGNUP_FIELDS may make the address optional
+    if email:
+        address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    if address is not None and mode != EmailVerification.NONE:
         send_verification_email(request, email_address=address, signup=True)
     user_signed_up.send(sender=user.__class__, request=request, user=user)
     if mode == EmailVerification.MANDATORY:

@@ -66,8 +66,8 @@ class SignupView(RedirectAuthenticatedMixin, FormView):
         data = form.cleaned_data
         return complete_signup(
             self.request,
-            username=data["username"],
-            email=data["email"],
+            username=data.get("username") or "",  # ACCOUNT_SIGNUP_FIELDS may leave either out
+            email=data.get("email") or "",
             password=data["password1"],
             redirect_url=self.redirect_url(),
             data=data,
