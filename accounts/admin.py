@@ -3,8 +3,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 
+from accounts.flows.invitations import create_invitation
 from accounts.flows.manage_email import Verification, verify_address
-from accounts.models import EmailAddress, User
+from accounts.models import EmailAddress, Invitation, User
 from accounts.usersessions.flows import end_all_sessions_by_staff
 
 
@@ -71,3 +72,37 @@ class EmailAddressAdmin(admin.ModelAdmin):
                 f"{taken} address(es) skipped: already verified by another account.",
                 messages.WARNING,
             )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Single-use signup links for a closed signup; the link is shown once, at creation."""
+
+    list_display = (
+        "__str__",
+        "note",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "used_by",
+    )
+    list_filter = ("used_at", "expires_at")
+    search_fields = ("email", "note")
+    fields = ("email", "note", "created_by", "created_at", "expires_at", "used_at", "used_by")
+    readonly_fields = ("created_by", "created_at", "expires_at", "used_at", "used_by")
+    list_select_related = ("created_by", "used_by")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        """A new invitation gets its key here (``invitation_created``, staff as actor)."""
+        if change:
+            return super().save_model(request, obj, form, change)
+        _, link = create_invitation(request, invitation=obj)
+        self.message_user(
+            request,
+            f"Send this single-use signup link (shown only now): {link}",
+            messages.SUCCESS,
+        )

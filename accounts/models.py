@@ -139,3 +139,36 @@ class KnownDevice(models.Model):
 
     def __str__(self):
         return f"device of {self.user_id} since {self.first_seen_at:%Y-%m-%d}"
+
+
+class Invitation(models.Model):
+    """A single-use signup link staff create in the admin, for sites whose signup is closed.
+
+    Only a SHA-256 of the link's key is stored: the link is shown once, to the staff member
+    who created it. ``email``, when set, is the only address the invitation signs up.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(
+        max_length=254, blank=True, help_text="Optional: only this address may use the link."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    used_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"invitation {self.pk}" + (f" for {self.email}" if self.email else "")
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

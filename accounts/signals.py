@@ -102,3 +102,9 @@ rate_limited = Signal()
 # sender=user.__class__ or None; kwargs: request, user, reason, details (dict). Something that
 # looks like an attack, e.g. a WebAuthn sign count that did not increase (a cloned key).
 suspicious_activity = Signal()
+
+# sender=Invitation; kwargs: request, invitation, actor. Staff created a signup invitation.
+invitation_created = Signal()
+
+# sender=Invitation; kwargs: request, user, invitation. A signup used an invitation link.
+invitation_accepted = Signal()

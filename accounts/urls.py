@@ -7,6 +7,7 @@ from accounts.views import auth, email, password, reauth
 urlpatterns = [
     # Signup, login, logout (views/auth.py)
     path("signup/", auth.signup, name="account_signup"),
+    path("invitation/<str:key>/", auth.invitation, name="account_invitation"),
     path("login/", auth.login, name="account_login"),
     path("logout/", auth.logout, name="account_logout"),
     path("inactive/", auth.inactive, name="account_inactive"),

@@ -79,6 +79,12 @@ class ActivityConfig(AppConfig):
         signals.suspicious_activity.connect(
             r.on_suspicious_activity, dispatch_uid="activity.on_suspicious_activity"
         )
+        signals.invitation_created.connect(
+            r.on_invitation_created, dispatch_uid="activity.on_invitation_created"
+        )
+        signals.invitation_accepted.connect(
+            r.on_invitation_accepted, dispatch_uid="activity.on_invitation_accepted"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

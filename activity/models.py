@@ -148,6 +148,8 @@ class SecurityLog(AuditLog):
         RATE_LIMITED = "rate_limited", "Rate limited / locked out"
         SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
         ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
+        INVITATION_CREATED = "invitation_created", "Signup invitation created"
+        INVITATION_ACCEPTED = "invitation_accepted", "Signed up with an invitation"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

@@ -214,3 +214,21 @@ def on_suspicious_activity(sender, request, user, reason, details=None, **kwargs
         user=user,
         extra={"reason": reason, "details": details or {}},
     )
+
+
+def on_invitation_created(sender, request, invitation, actor, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.INVITATION_CREATED,
+        actor=actor,
+        extra={"invitation_id": invitation.pk, "email": invitation.email},
+    )
+
+
+def on_invitation_accepted(sender, request, user, invitation, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.INVITATION_ACCEPTED,
+        user=user,
+        extra={"invitation_id": invitation.pk, "created_by": invitation.created_by_id},
+    )

@@ -13,6 +13,7 @@ from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
 from accounts.flows.email_verification import send_verification_email
+from accounts.flows.invitations import accept_invitation
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
@@ -40,7 +41,9 @@ def complete_signup(
     """Create the user and its primary, unverified address; mail the link; log in.
 
     The adapter makes and fills the user (``new_user``, ``populate_user`` with ``data``, the
-    signup form's cleaned data, so a site's extra fields reach it). In mandatory-verification
+    signup form's cleaned data, so a site's extra fields reach it). A followed invitation
+    is used up (``invitation_accepted``); one used meanwhile by another signup raises
+    ``FlowError`` and nothing is created. In mandatory-verification
     mode nobody is logged in: the "verification sent" page is shown. There, an address that
     already belongs to an account gets the same page, and its owner a mail saying so, so that
     signup cannot tell anyone which addresses have accounts.
@@ -61,6 +64,7 @@ def complete_signup(
     if address is not None and mode != EmailVerification.NONE:
         send_verification_email(request, email_address=address, signup=True)
     user_signed_up.send(sender=user.__class__, request=request, user=user)
+    accept_invitation(request, user=user)  # a closed signup's invitation is used up here
     if mode == EmailVerification.MANDATORY:
         return HttpResponseRedirect(reverse("account_email_verification_sent"))
     record_authentication(request, method="password", signup=True)
