@@ -108,3 +108,7 @@ invitation_created = Signal()
 
 # sender=Invitation; kwargs: request, user, invitation. A signup used an invitation link.
 invitation_accepted = Signal()
+
+# sender=user.__class__; kwargs: request, user. A user who must have a second factor
+# (MFA_REQUIRED or the MFA adapter) and has none was sent to set one up (once per session).
+mfa_setup_required = Signal()

@@ -85,6 +85,9 @@ class ActivityConfig(AppConfig):
         signals.invitation_accepted.connect(
             r.on_invitation_accepted, dispatch_uid="activity.on_invitation_accepted"
         )
+        signals.mfa_setup_required.connect(
+            r.on_mfa_setup_required, dispatch_uid="activity.on_mfa_setup_required"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

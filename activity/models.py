@@ -150,6 +150,7 @@ class SecurityLog(AuditLog):
         ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
         INVITATION_CREATED = "invitation_created", "Signup invitation created"
         INVITATION_ACCEPTED = "invitation_accepted", "Signed up with an invitation"
+        MFA_SETUP_REQUIRED = "mfa_setup_required", "Sent to set up two-factor (required)"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

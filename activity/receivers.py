@@ -232,3 +232,9 @@ def on_invitation_accepted(sender, request, user, invitation, **kwargs):
         user=user,
         extra={"invitation_id": invitation.pk, "created_by": invitation.created_by_id},
     )
+
+
+def on_mfa_setup_required(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.MFA_SETUP_REQUIRED, user=user
+    )

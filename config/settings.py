@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "activity.middleware.ReferralMiddleware",
     "accounts.usersessions.middleware.UserSessionMiddleware",
+    "accounts.mfa.required.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
