@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.exceptions import FlowError
+from accounts.flows.change_email import complete_email_change, drop_pending_change
 from accounts.flows.email_verification import (
     cooldown_minutes,
     reserve_verification_mail,
@@ -106,6 +107,7 @@ def add_email(request, *, user, email):
         message="You have changed your addresses too often. Wait a minute, then try again.",
     )
     _add_email.send(sender=user.__class__, email=email, user=user)
+    drop_pending_change(user=user)  # ACCOUNT_CHANGE_EMAIL: the newest change wins
     try:
         with transaction.atomic():
             address = EmailAddress.objects.create(user=user, email=email)
@@ -254,7 +256,9 @@ def verify_address(request, *, email_address):
     except IntegrityError:
         return Verification.TAKEN
     user = address.user
-    if _primary_of(user) is None:
+    if complete_email_change(request, address=address):  # ACCOUNT_CHANGE_EMAIL
+        pass
+    elif _primary_of(user) is None:
         try:
             with transaction.atomic():
                 address.primary = True
