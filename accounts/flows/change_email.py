@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from accounts import app_settings
-from accounts.adapter import get_adapter
 from accounts.models import EmailAddress, User
+from accounts.notifications import send_security_notice
 from accounts.signals import email_changed
 
 
@@ -49,10 +49,12 @@ def complete_email_change(request: HttpRequest, *, address: EmailAddress) -> boo
             from_email_address=old,
             to_email_address=address,
         )
-        get_adapter(request).send_notification_mail(
-            "account/email/email_changed",
-            old.email,
-            {"user": user, "from_email": old.email, "to_email": address.email},
-            request=request,
+        send_security_notice(
+            request,
+            user=user,
+            notice="email_changed",
+            to=old.email,
+            from_email=old.email,
+            to_email=address.email,
         )
     return True

@@ -26,6 +26,7 @@ from accounts.flows.new_device import notify_if_new_device
 from accounts.httpkit import absolute_url
 from accounts.mfa.utils import has_second_factor
 from accounts.models import User
+from accounts.notifications import send_security_notice
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
 from accounts.users import find_user_by_login, normalize_login
 from accounts.usersessions.store import prune_ended_records, record_session
@@ -131,15 +132,13 @@ def report_password_after_failures(request: HttpRequest, *, user: User, failed_a
         details={"failed_attempts": failed_attempts},
     )
     if user.email:
-        get_adapter(request).send_mail(
-            "account/email/password_after_failures",
-            user.email,
-            {
-                "user": user,
-                "failed_attempts": failed_attempts,
-                "password_reset_url": absolute_url(request, reverse("account_reset_password")),
-            },
-            request=request,
+        send_security_notice(
+            request,
+            user=user,
+            notice="password_after_failures",
+            to=user.email,
+            failed_attempts=failed_attempts,
+            password_reset_url=absolute_url(request, reverse("account_reset_password")),
         )
 
 

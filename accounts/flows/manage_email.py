@@ -23,6 +23,7 @@ from accounts.flows.email_verification import (
     send_verification_email,
 )
 from accounts.models import EmailAddress, User
+from accounts.notifications import send_security_notice
 from accounts.signals import (
     _add_email,
     email_added,
@@ -83,9 +84,8 @@ def _primary_of(user):
 
 def _notify(request, template, to, **context):
     """A security notice about the account's addresses (when, IP and browser are added)."""
-    get_adapter(request).send_notification_mail(
-        f"account/email/{template}", to, context, request=request
-    )
+    user = context.pop("user")
+    send_security_notice(request, user=user, notice=template, to=to, **context)
 
 
 def _message(request, level, text):
