@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 
+from accounts.flows.delete_account import delete_account_now
 from accounts.flows.invitations import create_invitation
 from accounts.flows.manage_email import Verification, verify_address
 from accounts.models import EmailAddress, Invitation, User
@@ -41,13 +42,21 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_display = ("username", "email", "is_active", "is_staff", "date_joined", "last_login")
     search_fields = ("username", "email")
-    actions = ["end_all_sessions"]
+    actions = ["end_all_sessions", "delete_accounts_now"]
 
     @admin.action(description="End all sessions", permissions=["change"])
     def end_all_sessions(self, request, queryset):
         """Sign the selected users out everywhere, now (logged with the staff member as actor)."""
         count = sum(end_all_sessions_by_staff(request, user=user) for user in queryset)
         self.message_user(request, f"Ended {count} session(s) of {len(queryset)} user(s).")
+
+    @admin.action(description="Delete now (audited, no grace period)", permissions=["delete"])
+    def delete_accounts_now(self, request, queryset):
+        """Delete the selected accounts at once, with ``account_deleted`` (staff as actor)."""
+        users = [user for user in queryset if user.pk != request.user.pk]
+        for user in users:
+            delete_account_now(request, user=user, actor=request.user)
+        self.message_user(request, f"Deleted {len(users)} account(s).", messages.SUCCESS)
 
 
 @admin.register(EmailAddress)

@@ -172,3 +172,16 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.used_at is None and self.expires_at > timezone.now()
+
+
+class AccountDeletion(models.Model):
+    """A user asked for their account to be deleted: it is deactivated now and removed by
+    ``purge_deleted_accounts`` once ``purge_after`` has passed, unless they cancel by signing
+    in (``accounts.flows.delete_account``)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="deletion")
+    requested_at = models.DateTimeField(default=timezone.now)
+    purge_after = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"deletion of {self.user_id} after {self.purge_after:%Y-%m-%d}"

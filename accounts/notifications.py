@@ -2,7 +2,7 @@
 
 Every notice (password changed, set or reset; an address added, removed or changed; a new
 sign-in; a password right after failures; two-factor turned on or off; recovery codes
-regenerated; a security key added or removed) goes through :func:`send_security_notice`, so
+regenerated; a security key added or removed; the account scheduled for deletion) goes through :func:`send_security_notice`, so
 ``ACCOUNT_EMAIL_NOTIFICATIONS`` turns them all off at once and every one is rendered in the
 user's language. Mails that are not notices (verification links, reset links, the answers
 that keep signup and reset from revealing accounts) are sent by their flows as before.
@@ -38,6 +38,7 @@ NOTICES = frozenset(
         "recovery_codes_generated",
         "webauthn_added",
         "webauthn_removed",
+        "account_deletion_requested",
     }
 )
 

@@ -112,3 +112,16 @@ invitation_accepted = Signal()
 # sender=user.__class__; kwargs: request, user. A user who must have a second factor
 # (MFA_REQUIRED or the MFA adapter) and has none was sent to set one up (once per session).
 mfa_setup_required = Signal()
+
+# sender=user.__class__; kwargs: request, user, purge_after. The user asked to delete their
+# account: it is deactivated and signed out everywhere; purge_after ends the grace period.
+account_deletion_requested = Signal()
+
+# sender=user.__class__; kwargs: request, user. A sign-in during the grace period cancelled
+# the deletion: the account is active again.
+account_deletion_cancelled = Signal()
+
+# sender=user.__class__; kwargs: request (None from purge_deleted_accounts), user, actor
+# (staff deleting at once, or None). Sent just before the user row is deleted; audit rows
+# keep their username/email snapshot and lose the link.
+account_deleted = Signal()

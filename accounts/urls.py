@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from accounts.views import auth, email, password, reauth
+from accounts.views import auth, data, email, password, reauth
 
 urlpatterns = [
     # Signup, login, logout (views/auth.py)
@@ -32,6 +32,9 @@ urlpatterns = [
         password.reset_password_from_key,
         name="account_reset_password_from_key",
     ),
+    # The user's own data (views/data.py)
+    path("delete/", data.delete_account, name="account_delete"),
+    path("delete/cancel/", data.cancel_deletion, name="account_delete_cancel"),
     # Two-factor authentication (accounts.mfa) and sessions (accounts.usersessions)
     path("2fa/", include("accounts.mfa.urls")),
     path("", include("accounts.usersessions.urls")),

@@ -88,6 +88,15 @@ class ActivityConfig(AppConfig):
         signals.mfa_setup_required.connect(
             r.on_mfa_setup_required, dispatch_uid="activity.on_mfa_setup_required"
         )
+        signals.account_deletion_requested.connect(
+            r.on_account_deletion_requested, dispatch_uid="activity.on_account_deletion_requested"
+        )
+        signals.account_deletion_cancelled.connect(
+            r.on_account_deletion_cancelled, dispatch_uid="activity.on_account_deletion_cancelled"
+        )
+        signals.account_deleted.connect(
+            r.on_account_deleted, dispatch_uid="activity.on_account_deleted"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

@@ -151,6 +151,9 @@ class SecurityLog(AuditLog):
         INVITATION_CREATED = "invitation_created", "Signup invitation created"
         INVITATION_ACCEPTED = "invitation_accepted", "Signed up with an invitation"
         MFA_SETUP_REQUIRED = "mfa_setup_required", "Sent to set up two-factor (required)"
+        ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", "Account deletion requested"
+        ACCOUNT_DELETION_CANCELLED = "account_deletion_cancelled", "Account deletion cancelled"
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

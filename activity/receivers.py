@@ -238,3 +238,26 @@ def on_mfa_setup_required(sender, request, user, **kwargs):
     services.security_log_create(
         request=request, event=SecurityLog.Event.MFA_SETUP_REQUIRED, user=user
     )
+
+
+def on_account_deletion_requested(sender, request, user, purge_after, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.ACCOUNT_DELETION_REQUESTED,
+        user=user,
+        extra={"purge_after": purge_after},
+    )
+
+
+def on_account_deletion_cancelled(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.ACCOUNT_DELETION_CANCELLED, user=user
+    )
+
+
+def on_account_deleted(sender, request, user, actor, **kwargs):
+    """Written while the user still exists (snapshot of username and email); the deletion
+    that follows nulls the link of this row and of every other row of the account."""
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.ACCOUNT_DELETED, user=user, actor=actor
+    )

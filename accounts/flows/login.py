@@ -20,6 +20,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
+from accounts.deletion import offer_deletion_cancel, pending_deletion
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
 from accounts.flows.new_device import notify_if_new_device
@@ -105,6 +106,14 @@ def login_by_password(
         if inactive is not None and inactive == account:
             # The right password: not a failure (the page says the account is inactive).
             ratelimit.rollback(request, "login_failed", key=key)
+            if pending_deletion(inactive) is not None:  # deleted, in its grace period
+                return offer_deletion_cancel(
+                    request,
+                    user=inactive,
+                    login=login,
+                    redirect_url=redirect_url,
+                    remember=remember,
+                )
             return HttpResponseRedirect(reverse("account_inactive"))
         raise FlowError(INVALID_LOGIN, code="invalid_login")
     ratelimit.rollback(request, "login_failed", key=key)
