@@ -125,3 +125,10 @@ account_deletion_cancelled = Signal()
 # (staff deleting at once, or None). Sent just before the user row is deleted; audit rows
 # keep their username/email snapshot and lose the link.
 account_deleted = Signal()
+
+# sender=user.__class__; kwargs: request, user, data (a dict). "Download my data" is being
+# built: receivers add their app's section to ``data`` (JSON-ready values, never a secret).
+collect_account_data = Signal()
+
+# sender=user.__class__; kwargs: request, user. The user downloaded their data.
+account_data_exported = Signal()

@@ -35,6 +35,7 @@ urlpatterns = [
     # The user's own data (views/data.py)
     path("delete/", data.delete_account, name="account_delete"),
     path("delete/cancel/", data.cancel_deletion, name="account_delete_cancel"),
+    path("export/", data.export_data, name="account_export"),
     # Two-factor authentication (accounts.mfa) and sessions (accounts.usersessions)
     path("2fa/", include("accounts.mfa.urls")),
     path("", include("accounts.usersessions.urls")),

@@ -97,6 +97,12 @@ class ActivityConfig(AppConfig):
         signals.account_deleted.connect(
             r.on_account_deleted, dispatch_uid="activity.on_account_deleted"
         )
+        signals.collect_account_data.connect(
+            r.on_collect_account_data, dispatch_uid="activity.on_collect_account_data"
+        )
+        signals.account_data_exported.connect(
+            r.on_account_data_exported, dispatch_uid="activity.on_account_data_exported"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

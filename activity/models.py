@@ -154,6 +154,7 @@ class SecurityLog(AuditLog):
         ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", "Account deletion requested"
         ACCOUNT_DELETION_CANCELLED = "account_deletion_cancelled", "Account deletion cancelled"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
+        DATA_EXPORTED = "data_exported", "Data downloaded"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

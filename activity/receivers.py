@@ -16,7 +16,7 @@ Decisions:
 """
 
 from accounts.users import find_user_by_login
-from activity import services
+from activity import selectors, services
 from activity.models import LoginLog, MFALog, SecurityLog
 
 
@@ -261,3 +261,11 @@ def on_account_deleted(sender, request, user, actor, **kwargs):
     services.security_log_create(
         request=request, event=SecurityLog.Event.ACCOUNT_DELETED, user=user, actor=actor
     )
+
+
+def on_collect_account_data(sender, request, user, data, **kwargs):
+    data["activity"] = selectors.user_export_data(user=user)
+
+
+def on_account_data_exported(sender, request, user, **kwargs):
+    services.security_log_create(request=request, event=SecurityLog.Event.DATA_EXPORTED, user=user)

@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required, login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -13,6 +15,7 @@ from accounts.flows.delete_account import (
     get_cancel_offer,
     request_account_deletion,
 )
+from accounts.flows.export import export_user_data
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -49,3 +52,18 @@ def cancel_deletion(request):
     if request.method == "POST":
         return cancel_account_deletion(request, user=user, offer=offer)
     return render(request, "account/account_delete_cancel.html", {"deletion": user.deletion})
+
+
+@login_required
+@never_cache
+@GET_POST
+@factor_reauthentication_required
+def export_data(request):
+    """GET explains; POST (after a recent authentication) downloads the JSON file."""
+    if request.method == "POST":
+        document = export_user_data(request, user=request.user)
+        response = HttpResponse(document, content_type="application/json")
+        filename = f"account-data-{timezone.now():%Y%m%d}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return render(request, "account/account_export.html")
