@@ -132,3 +132,8 @@ collect_account_data = Signal()
 
 # sender=user.__class__; kwargs: request, user. The user downloaded their data.
 account_data_exported = Signal()
+
+# sender=user.__class__; kwargs: request (None from a command), user (the account, or None),
+# ip (or None), actor (the staff member, or None), actions (those that were locked). Staff
+# lifted a rate-limit lockout.
+lockout_lifted = Signal()

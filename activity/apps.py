@@ -103,6 +103,9 @@ class ActivityConfig(AppConfig):
         signals.account_data_exported.connect(
             r.on_account_data_exported, dispatch_uid="activity.on_account_data_exported"
         )
+        signals.lockout_lifted.connect(
+            r.on_lockout_lifted, dispatch_uid="activity.on_lockout_lifted"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

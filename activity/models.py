@@ -155,6 +155,7 @@ class SecurityLog(AuditLog):
         ACCOUNT_DELETION_CANCELLED = "account_deletion_cancelled", "Account deletion cancelled"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
         DATA_EXPORTED = "data_exported", "Data downloaded"
+        LOCKOUT_LIFTED = "lockout_lifted", "Lockout lifted"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(
@@ -238,3 +239,12 @@ class UserProfile(models.Model):
         self.trial_started_at = now
         self.trial_ends_at = now + timedelta(days=days)
         self.save(update_fields=["trial_started_at", "trial_ends_at"])
+
+
+class RateLimitRefusal(SecurityLog):
+    """The ``rate_limited`` rows of the security log, as the lockout admin lists them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "rate-limit refusal"
+        verbose_name_plural = "lockouts and refusals"

@@ -269,3 +269,13 @@ def on_collect_account_data(sender, request, user, data, **kwargs):
 
 def on_account_data_exported(sender, request, user, **kwargs):
     services.security_log_create(request=request, event=SecurityLog.Event.DATA_EXPORTED, user=user)
+
+
+def on_lockout_lifted(sender, request, user, ip, actor, actions, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.LOCKOUT_LIFTED,
+        user=user,
+        actor=actor,
+        extra={"ip": ip, "actions": list(actions)},
+    )
