@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from accounts.flows.delete_account import delete_account_now
 from accounts.flows.invitations import create_invitation
 from accounts.flows.manage_email import Verification, verify_address
-from accounts.models import EmailAddress, Invitation, User
+from accounts.models import AccountDeletion, EmailAddress, Invitation, User
 from accounts.usersessions.flows import end_all_sessions_by_staff
 
 
@@ -115,3 +115,23 @@ class InvitationAdmin(admin.ModelAdmin):
             f"Send this single-use signup link (shown only now): {link}",
             messages.SUCCESS,
         )
+
+
+@admin.register(AccountDeletion)
+class AccountDeletionAdmin(admin.ModelAdmin):
+    """Accounts awaiting deletion (``purge_deleted_accounts`` removes them after the grace
+    period). Read-only: to delete at once, use the users' "Delete now" action."""
+
+    list_display = ("user", "requested_at", "purge_after")
+    search_fields = ("user__username", "user__email")
+    list_select_related = ("user",)
+    ordering = ("purge_after",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -171,3 +171,10 @@ def test_staff_delete_at_once_with_staff_as_actor(admin_client, admin_user, user
     assert User.objects.filter(pk=admin_user.pk).exists()  # never oneself
     row = audit.one(SecurityLog, "account_deleted", username="alice", actor=admin_user)
     assert row.user_id is None
+
+
+def test_pending_deletions_are_listed_for_staff(auth_client, user, admin_client):
+    auth_client.post(URL, {"confirm": "on"})
+    page = admin_client.get("/admin/accounts/accountdeletion/")
+    assert page.status_code == 200
+    assert [d.user for d in page.context["cl"].result_list] == [user]
