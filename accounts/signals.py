@@ -128,7 +128,7 @@ account_deleted = Signal()
 
 # sender=user.__class__; kwargs: request, user, data (a dict). "Download my data" is being
 # built: receivers add their app's section to ``data`` (JSON-ready values, never a secret).
-collect_account_data = Signal()
+account_data_requested = Signal()
 
 # sender=user.__class__; kwargs: request, user. The user downloaded their data.
 account_data_exported = Signal()

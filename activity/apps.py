@@ -97,8 +97,8 @@ class ActivityConfig(AppConfig):
         signals.account_deleted.connect(
             r.on_account_deleted, dispatch_uid="activity.on_account_deleted"
         )
-        signals.collect_account_data.connect(
-            r.on_collect_account_data, dispatch_uid="activity.on_collect_account_data"
+        signals.account_data_requested.connect(
+            r.on_account_data_requested, dispatch_uid="activity.on_account_data_requested"
         )
         signals.account_data_exported.connect(
             r.on_account_data_exported, dispatch_uid="activity.on_account_data_exported"

@@ -263,7 +263,7 @@ def on_account_deleted(sender, request, user, actor, **kwargs):
     )
 
 
-def on_collect_account_data(sender, request, user, data, **kwargs):
+def on_account_data_requested(sender, request, user, data, **kwargs):
     data["activity"] = selectors.user_export_data(user=user)
 
 

@@ -1,8 +1,8 @@
 """Download my data (GDPR articles 15 and 20): everything the site holds about the user.
 
 The account core gathers its own data here; other apps add theirs through
-``collect_account_data`` (the activity app adds the profile and the user's audit rows), so
-the core never imports them. No secret is ever included: no password hash, no second-factor
+``account_data_requested`` (the activity app adds the profile and the user's audit rows),
+so the core never imports them. No secret is ever included: no password hash, no second-factor
 secret or recovery code, no session key, no token.
 """
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import app_settings
 from accounts.models import AccountDeletion, User
-from accounts.signals import account_data_exported, collect_account_data
+from accounts.signals import account_data_exported, account_data_requested
 
 EXPORT_FORMAT_VERSION = 1
 
@@ -51,7 +51,7 @@ def _authenticator(authenticator) -> dict[str, Any]:
 
 def collect_user_data(request: HttpRequest, *, user: User) -> dict[str, Any]:
     """Everything held about ``user``, as JSON-ready data; other apps add their sections by
-    receiving ``collect_account_data`` (sender=user.__class__; request, user, data)."""
+    receiving ``account_data_requested`` (sender=user.__class__; request, user, data)."""
     deletion = AccountDeletion.objects.filter(user=user).first()
     data: dict[str, Any] = {
         "format_version": EXPORT_FORMAT_VERSION,
@@ -82,7 +82,7 @@ def collect_user_data(request: HttpRequest, *, user: User) -> dict[str, Any]:
         if deletion
         else None,
     }
-    collect_account_data.send(sender=user.__class__, request=request, user=user, data=data)
+    account_data_requested.send(sender=user.__class__, request=request, user=user, data=data)
     return data
 
 

@@ -29,6 +29,7 @@ def download(client):
 
 def test_export_holds_every_kind_of_data_and_no_secret(client, user, signal_catcher, audit):
     exported = signal_catcher(signals.account_data_exported)
+    requested = signal_catcher(signals.account_data_requested)
     second = EmailAddress.objects.create(user=user, email="second@example.org")
     _, secret = add_totp(user)
     _, codes = add_recovery_codes(user)
@@ -77,6 +78,14 @@ def test_export_holds_every_kind_of_data_and_no_secret(client, user, signal_catc
         "session_hash",
     ]:
         assert secret_text not in text, secret_text
+    requested.assert_called_once_with(
+        signal=signals.account_data_requested,
+        sender=User,
+        request=mock.ANY,
+        user=user,
+        data=mock.ANY,
+    )
+    assert requested.call_args.kwargs["data"]["user"]["id"] == user.pk
     exported.assert_called_once_with(
         signal=signals.account_data_exported, sender=User, request=mock.ANY, user=user
     )
