@@ -2,11 +2,14 @@
 
 A signed-in user who must have a second factor and has none reaches nothing but the setup
 pages, reauthentication and sign-out (the admin included) until one is set up. The first
-setup after login needs no reauthentication: the user has just authenticated, and there is
-no factor yet to confirm with (``in_required_setup``).
+setup, within ``FIRST_SETUP_WINDOW`` of being sent to it, needs no reauthentication: the
+user has just authenticated and has no factor yet to confirm with (``in_required_setup``);
+later, a password reauthentication is asked as for anyone.
 """
 
 from __future__ import annotations
+
+import time
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
@@ -17,6 +20,7 @@ from accounts.mfa.utils import has_second_factor
 from accounts.signals import mfa_setup_required
 
 REQUIRED_SETUP_SESSION_KEY = "mfa_required_setup"
+FIRST_SETUP_WINDOW = 15 * 60
 
 # What such a user may still reach: setting a factor up, confirming who they are, leaving,
 # and following a verification link from their mail.
@@ -47,15 +51,19 @@ def must_set_up_factor(request: HttpRequest) -> bool:
 
 
 def in_required_setup(request: HttpRequest) -> bool:
-    """The first setup of an enforced user in this session: no reauthentication asked."""
-    return bool(request.session.get(REQUIRED_SETUP_SESSION_KEY)) and must_set_up_factor(request)
+    """The first setup of an enforced user, within ``FIRST_SETUP_WINDOW`` of being sent to
+    it in this session: no reauthentication asked."""
+    sent_at = request.session.get(REQUIRED_SETUP_SESSION_KEY)
+    if not isinstance(sent_at, int | float) or isinstance(sent_at, bool):
+        return False
+    return 0 <= time.time() - sent_at < FIRST_SETUP_WINDOW and must_set_up_factor(request)
 
 
 def send_to_setup(request: HttpRequest) -> HttpResponseRedirect:
     """Redirect to the two-factor page; the first time in a session, send
     ``mfa_setup_required`` (sender=user.__class__; request, user) so it is audited."""
     if not request.session.get(REQUIRED_SETUP_SESSION_KEY):
-        request.session[REQUIRED_SETUP_SESSION_KEY] = True
+        request.session[REQUIRED_SETUP_SESSION_KEY] = time.time()
         mfa_setup_required.send(sender=request.user.__class__, request=request, user=request.user)
     if request.method == "GET":
         messages.warning(request, SETUP_MESSAGE)

@@ -62,7 +62,7 @@ def test_new_user_reaches_nothing_but_setup_then_everything(client, clock, audit
     )
     audit.one(SecurityLog, "mfa_setup_required", user=user, actor=user)
 
-    clock.shift(timedelta(hours=1))  # far past the reauthentication timeout
+    clock.shift(timedelta(minutes=10))  # past the reauthentication timeout
     page = client.get("/accounts/2fa/totp/activate/")
     assert page.status_code == 200  # the first setup asks for no reauthentication
     response = client.post(
@@ -74,6 +74,18 @@ def test_new_user_reaches_nothing_but_setup_then_everything(client, clock, audit
         assert client.get(path).status_code == 200, path
     assert client.get("/admin/").status_code == 302  # not staff: the admin's own login
     assert required.call_count == 1
+
+
+@override_settings(MFA_REQUIRED="all")
+def test_a_late_first_setup_asks_for_the_password_again(clock, client, user, password):
+    login_client(client, user, password)
+    assert is_sent_to_setup(client.get("/"))
+    clock.shift(timedelta(minutes=20))
+    response = client.get("/accounts/2fa/totp/activate/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    client.post("/accounts/reauthenticate/", {"password": password})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
 
 
 @override_settings(MFA_REQUIRED="all")
