@@ -33,7 +33,8 @@ def check_account_settings(app_configs=None, **kwargs):
     errors += form_overrides_errors(
         "ACCOUNT_FORMS", app_settings.FORMS, FORM_NAMES, check_id="accounts.E003"
     )
-    if not any(e.obj in ("ACCOUNT_SIGNUP_FIELDS", "ACCOUNT_LOGIN_METHODS") for e in errors):
+    crossed = ("ACCOUNT_SIGNUP_FIELDS", "ACCOUNT_LOGIN_METHODS", "ACCOUNT_EMAIL_VERIFICATION")
+    if not any(e.obj in crossed for e in errors):
         errors += signup_and_login_errors()
     return errors
 
