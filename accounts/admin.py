@@ -58,6 +58,15 @@ class UserAdmin(DjangoUserAdmin):
             delete_account_now(request, user=user, actor=request.user)
         self.message_user(request, f"Deleted {len(users)} account(s).", messages.SUCCESS)
 
+    def delete_model(self, request, obj):
+        """The admin's own delete page deletes through the flow too (``account_deleted``
+        with the staff member as actor), so no deletion escapes the audit trail."""
+        delete_account_now(request, user=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            delete_account_now(request, user=user, actor=request.user)
+
 
 @admin.register(EmailAddress)
 class EmailAddressAdmin(admin.ModelAdmin):

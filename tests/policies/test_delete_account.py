@@ -16,7 +16,7 @@ from accounts.models import AccountDeletion, EmailAddress, KnownDevice, User
 from accounts.usersessions.models import UserSession
 from activity.models import LoginLog, SecurityLog
 from tests.helpers.clients import login_client
-from tests.helpers.factories import DEFAULT_PASSWORD
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.mfa import add_totp, current_code
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +178,15 @@ def test_pending_deletions_are_listed_for_staff(auth_client, user, admin_client)
     page = admin_client.get("/admin/accounts/accountdeletion/")
     assert page.status_code == 200
     assert [d.user for d in page.context["cl"].result_list] == [user]
+
+
+def test_the_admins_own_delete_page_is_audited_too(admin_client, admin_user, user, audit):
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user.pk).exists()
+    audit.one(SecurityLog, "account_deleted", username="alice", actor=admin_user, user=None)
+    admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [UserFactory().pk], "post": "yes"},
+    )
+    assert SecurityLog.objects.filter(event="account_deleted").count() == 2

@@ -132,3 +132,14 @@ def test_bad_allowlist_is_a_check_error(value):
     with override_settings(ACCOUNT_RATE_LIMIT_ALLOWLIST=value):
         ids = [(e.id, e.obj) for e in check_account_settings()]
     assert ("accounts.E001", "ACCOUNT_RATE_LIMIT_ALLOWLIST") in ids
+
+
+@override_settings(ACCOUNT_LOGIN_METHODS={"email"})
+def test_unlock_account_by_username_on_an_email_login_site(make_client, user):
+    for n in range(5):
+        fail_login(make_client, "alice@example.com", ip=f"10.0.0.{n + 1}")
+    _, locked = post_login(make_client, "alice@example.com", DEFAULT_PASSWORD, ip="10.0.5.5")
+    assert locked.status_code == 429
+    call_command("unlock_account", "alice", stdout=io.StringIO())
+    _, response = post_login(make_client, "alice@example.com", DEFAULT_PASSWORD, ip="10.0.5.5")
+    assert response.status_code == 302

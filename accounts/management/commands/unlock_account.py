@@ -22,7 +22,12 @@ class Command(BaseCommand):
             raise CommandError("Name an account, or give --ip, or both.")
         user = None
         if login:
-            user = find_user_by_login(login) or User.objects.filter(email__iexact=login).first()
+            # Whatever ACCOUNT_LOGIN_METHODS allows at the login form: a username or an address.
+            user = (
+                User.objects.filter(username__iexact=login).first()
+                or find_user_by_login(login)
+                or User.objects.filter(email__iexact=login).first()
+            )
             if user is None:
                 raise CommandError(f"No account matches {login!r}.")
         if ip:
