@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts import signals
@@ -18,6 +18,7 @@ from activity.models import LoginLog, SecurityLog
 from tests.helpers.clients import login_client
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.mfa import add_totp, current_code
+from tests.helpers.passwords import mailed_link
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,8 @@ def test_deletion_signs_out_everywhere_and_purges_after_the_grace_period(
     deleted = signal_catcher(signals.account_deleted)
     mine, other = two_browsers
     pk = user.pk
+    reset_path, _, _ = mailed_link(Client(), mailoutbox)  # a reset link issued before
+    assert 'name="password1"' in Client().get(reset_path, follow=True).content.decode()
     mailoutbox.clear()
 
     response = mine.post(URL, {"confirm": "on"})
@@ -87,6 +90,8 @@ def test_deletion_signs_out_everywhere_and_purges_after_the_grace_period(
     assert not User.objects.filter(pk=pk).exists()
     for model in (EmailAddress, Authenticator, KnownDevice, UserSession, AccountDeletion):
         assert not model.objects.filter(user_id=pk).exists(), model
+    response = Client().get(reset_path, follow=True)  # the link died with the account
+    assert response.context["token_fail"] is True
     deleted.assert_called_once_with(
         signal=signals.account_deleted, sender=User, request=None, user=mock.ANY, actor=None
     )
