@@ -2,7 +2,8 @@
 
 Every notice (password changed, set or reset; an address added, removed or changed; a new
 sign-in; a password right after failures; two-factor turned on or off; recovery codes
-regenerated; a security key added or removed; the account scheduled for deletion) goes through :func:`send_security_notice`, so
+regenerated; a security key added or removed; a social account connected or disconnected; the
+account scheduled for deletion) goes through :func:`send_security_notice`, so
 ``ACCOUNT_EMAIL_NOTIFICATIONS`` turns them all off at once and every one is rendered in the
 user's language. Mails that are not notices (verification links, reset links, the answers
 that keep signup and reset from revealing accounts) are sent by their flows as before.
@@ -39,8 +40,15 @@ NOTICES = frozenset(
         "webauthn_added",
         "webauthn_removed",
         "account_deletion_requested",
+        "socialaccount_connected",
+        "socialaccount_disconnected",
     }
 )
+# Notices whose templates live outside ``account/email/``.
+TEMPLATES = {
+    "socialaccount_connected": "socialaccount/email/account_connected",
+    "socialaccount_disconnected": "socialaccount/email/account_disconnected",
+}
 
 
 def primary_address(user) -> str:
@@ -76,6 +84,7 @@ def send_security_notice(
     if not recipient:
         return False
     with translation.override(user_language(request, user)):
+        template = TEMPLATES.get(notice, f"account/email/{notice}")
         return get_adapter(request).send_notification_mail(
-            f"account/email/{notice}", recipient, {"user": user, **context}, request=request
+            template, recipient, {"user": user, **context}, request=request
         )

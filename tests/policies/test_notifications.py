@@ -87,8 +87,9 @@ def test_notices_have_templates():
     from django.template.loader import get_template
 
     for notice in notifications.NOTICES:
-        get_template(f"account/email/{notice}_subject.txt")
-        get_template(f"account/email/{notice}_message.txt")
+        template = notifications.TEMPLATES.get(notice, f"account/email/{notice}")
+        get_template(f"{template}_subject.txt")
+        get_template(f"{template}_message.txt")
 
 
 def test_send_notification_mail_is_called_from_one_place():
