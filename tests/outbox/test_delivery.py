@@ -180,6 +180,7 @@ def test_a_flow_that_rolls_back_sends_nothing(user, mailoutbox, signal_catcher):
     # not part of the transaction, is cleared first).
     vetoed.side_effect = None
     cache.clear()
+    login_client(client, user)  # cache-backed sessions went with the cache
     assert act(client, "action_add", "new@example.org").status_code == 302
     assert [m.to for m in mail.outbox] == [["new@example.org"], ["alice@example.com"]]
     assert {m.status for m in queued_mail()} == {OutboxMail.Status.SENT}
