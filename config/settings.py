@@ -41,7 +41,13 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5"]
-LOCAL_APPS = ["accounts", "accounts.mfa", "accounts.usersessions", "activity"]
+LOCAL_APPS = [
+    "accounts",
+    "accounts.mfa",
+    "accounts.usersessions",
+    "accounts.headless",
+    "activity",
+]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
