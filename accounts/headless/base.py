@@ -86,7 +86,9 @@ def error(status: int, message: str, *, code: str, param: str | None = None):
     return respond(status, errors=[item])
 
 
-def errors_from_validation(exc: ValidationError, *, params: dict[str, str] | None = None):
+def errors_from_validation(
+    exc: ValidationError, *, params: dict[str, str] | None = None, param: str | None = None
+):
     """``[{message, code, param}]`` of a form's or a flow's ``ValidationError``.
 
     ``params`` renames form fields to the API's names (``password1`` -> ``password``...).
@@ -99,7 +101,7 @@ def errors_from_validation(exc: ValidationError, *, params: dict[str, str] | Non
                 items.append(_error_item(item, None if field == "__all__" else field, params))
     else:
         for item in exc.error_list:
-            items.append(_error_item(item, getattr(exc, "field", None), params))
+            items.append(_error_item(item, getattr(exc, "field", None) or param, params))
     return items
 
 
@@ -121,14 +123,16 @@ def form_errors(form, *, params: dict[str, str] | None = None):
     return respond(400, errors=items)
 
 
-def flow_error(exc: ValidationError, *, params: dict[str, str] | None = None):
+def flow_error(
+    exc: ValidationError, *, params: dict[str, str] | None = None, param: str | None = None
+):
     """The envelope of a flow's refusal: its ``status`` (400 for form-like refusals)."""
     status = getattr(exc, "status", 200)
     if isinstance(exc, RateLimited) or status == 429:
         status = 429
     elif status in (200, 400):
         status = 400
-    return respond(status, errors=errors_from_validation(exc, params=params))
+    return respond(status, errors=errors_from_validation(exc, params=params, param=param))
 
 
 # --- Describing the session ------------------------------------------------------------------

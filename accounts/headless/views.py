@@ -73,7 +73,7 @@ def _after_password_step(request, client, response):
     if request.user.is_authenticated:
         return authenticated_response(request, client)
     if response is not None and response.get("Location") == reverse("account_inactive"):
-        return error(401, "This account is inactive.", code="account_inactive")
+        return error(400, "This account is inactive.", code="account_inactive")
     if response is not None and response.get("Location") == reverse(
         "account_email_verification_sent"
     ):
@@ -123,7 +123,7 @@ def login(request, client, body):
             remember=None,
         )
     except FlowError as exc:
-        return flow_error(exc, params={"__all__": "password"})
+        return flow_error(exc, param=None if exc.status == 429 else "password")
     return _after_password_step(request, client, response)
 
 
