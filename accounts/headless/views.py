@@ -9,6 +9,7 @@ redirect it returned.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.http import JsonResponse
 from django.urls import reverse
 
 from accounts.adapter import get_adapter
@@ -68,10 +69,25 @@ def timestamp(value):
     return value.timestamp() if value is not None else None
 
 
-def _after_password_step(request, client, response):
+def _placeholder():
+    """The response handed to a login flow: ``user_logged_in`` receivers get the very object
+    the API answers with (they may set cookies or headers on it); its body is filled in once
+    the flow is done (``_answer``)."""
+    return JsonResponse({})
+
+
+def _answer(placeholder, flow_response, answer):
+    if flow_response is not placeholder:
+        return answer
+    placeholder.status_code = answer.status_code
+    placeholder.content = answer.content
+    return placeholder
+
+
+def _after_password_step(request, client, response, placeholder=None):
     """The state a login or signup flow left: signed in, a second step, or a mail to open."""
     if request.user.is_authenticated:
-        return authenticated_response(request, client)
+        return _answer(placeholder, response, authenticated_response(request, client))
     if response is not None and response.get("Location") == reverse("account_inactive"):
         return error(400, "This account is inactive.", code="account_inactive")
     if response is not None and response.get("Location") == reverse(
@@ -114,6 +130,7 @@ def login(request, client, body):
     if not form.is_valid():
         return form_errors(form, params={"login": "username" if body.username else "email"})
     request.session.pop(PENDING_VERIFICATION_SESSION_KEY, None)
+    placeholder = _placeholder()
     try:
         response = login_by_password(
             request,
@@ -121,10 +138,11 @@ def login(request, client, body):
             password=form.cleaned_data["password"],
             redirect_url=get_adapter(request).get_login_redirect_url(request),
             remember=None,
+            response=placeholder,
         )
     except FlowError as exc:
         return flow_error(exc, param=None if exc.status == 429 else "password")
-    return _after_password_step(request, client, response)
+    return _after_password_step(request, client, response, placeholder)
 
 
 @handler(auth="anonymous", body=inputs.Signup, rate="signup")
@@ -141,6 +159,7 @@ def signup(request, client, body):
     if not form.is_valid():
         return form_errors(form, params=SIGNUP_PARAMS)
     cleaned = form.cleaned_data
+    placeholder = _placeholder()
     response = complete_signup(
         request,
         username=cleaned["username"],
@@ -148,8 +167,9 @@ def signup(request, client, body):
         password=cleaned["password1"],
         redirect_url=get_adapter(request).get_login_redirect_url(request),
         data=cleaned,
+        response=placeholder,
     )
-    return _after_password_step(request, client, response)
+    return _after_password_step(request, client, response, placeholder)
 
 
 @handler(stale_token_gone=True)
@@ -182,10 +202,11 @@ def mfa_authenticate(request, client, body):
     form = get_mfa_form_class("authenticate", CodeForm)({"code": body.code})
     if not form.is_valid():
         return form_errors(form)
-    mfa_flows.authenticate_login(
-        request, user=user, pending=pending, code=form.cleaned_data["code"]
+    placeholder = _placeholder()
+    response = mfa_flows.authenticate_login(
+        request, user=user, pending=pending, code=form.cleaned_data["code"], response=placeholder
     )
-    return authenticated_response(request, client)
+    return _answer(placeholder, response, authenticated_response(request, client))
 
 
 @handler(auth="user", body=inputs.MFACode, rate="reauthenticate")
