@@ -306,11 +306,26 @@ def _enter_app_session(request: HttpRequest) -> bool:
     return live
 
 
-def _leave_app_session(request: HttpRequest) -> None:
+def _leave_app_session(request: HttpRequest, response) -> None:
+    """Save the token's session; when this request started a session (e.g. a WebAuthn
+    challenge for an anonymous app), make sure the answer names its token."""
     session = request.session
     if session.modified and not session.is_empty():
         session.save()
+    key = session.session_key
     request.session = request._headless_cookie_session
+    if response is None or not key or session.is_empty():
+        return
+    if key == request.headers.get(SESSION_TOKEN_HEADER):
+        return
+    try:
+        payload = json.loads(response.content)
+    except ValueError:  # pragma: no cover - every answer here is JSON
+        return
+    meta = payload.setdefault("meta", {})
+    if "session_token" not in meta:
+        meta["session_token"] = key
+        response.content = json.dumps(payload)
 
 
 def _parse_body(request: HttpRequest, model: type[pydantic.BaseModel] | None):
@@ -364,6 +379,7 @@ def endpoint(*, methods: dict[str, Any]):
         live = True
         if client == Client.APP:
             live = _enter_app_session(request)
+        response = None
         try:
             if client == Client.BROWSER and request.method not in ("GET", "HEAD", "OPTIONS"):
                 refused = _csrf_refusal(request)
@@ -372,7 +388,7 @@ def endpoint(*, methods: dict[str, Any]):
             response = _run(request, client, spec, live=live)
         finally:
             if client == Client.APP:
-                _leave_app_session(request)
+                _leave_app_session(request, response)
         if client == Client.BROWSER:
             _set_readable_csrf_cookie(request, response)
         return response

@@ -7,7 +7,7 @@ HTML pages.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -105,3 +105,31 @@ ALL = [
     EndSessions,
     SetupTOTP,
 ]
+
+
+Credential = Annotated[
+    dict[str, Any],
+    Field(description="The browser's PublicKeyCredential, as JSON (`toJSON()`)."),
+]
+
+
+class WebAuthnCredential(Body):
+    credential: Credential
+
+
+class AddWebAuthn(Body):
+    name: Annotated[str, Field(max_length=64)] = "Security key"
+    credential: Credential
+    passwordless: bool = False
+
+
+class RenameWebAuthn(Body):
+    id: int
+    name: Annotated[str, Field(max_length=64)]
+
+
+class DeleteWebAuthn(Body):
+    authenticators: Annotated[list[int], Field(max_length=100)]
+
+
+ALL += [WebAuthnCredential, AddWebAuthn, RenameWebAuthn, DeleteWebAuthn]

@@ -17,8 +17,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.headless import app_settings, inputs
-from accounts.headless import views as headless_views
+from accounts.headless import app_settings, inputs, routes
 
 OBJ = "object"
 
@@ -279,7 +278,7 @@ SCHEMAS = {
         },
         "required": ["status", "data"],
     },
-    "TOTPResponse": {
+    "AuthenticatorResponse": {
         "type": OBJ,
         "properties": {
             "status": _status(200),
@@ -322,6 +321,42 @@ SCHEMAS = {
                         "required": ["unused_codes", "total_code_count", "unused_code_count"],
                     },
                 ]
+            },
+        },
+        "required": ["status", "data"],
+    },
+    "WebAuthnRequestOptions": {
+        "type": OBJ,
+        "properties": {
+            "status": _status(200),
+            "data": {
+                "type": OBJ,
+                "properties": {
+                    "request_options": {
+                        "type": OBJ,
+                        "properties": {"publicKey": {"type": OBJ}},
+                        "required": ["publicKey"],
+                    }
+                },
+                "required": ["request_options"],
+            },
+        },
+        "required": ["status", "data"],
+    },
+    "WebAuthnCreationOptions": {
+        "type": OBJ,
+        "properties": {
+            "status": _status(200),
+            "data": {
+                "type": OBJ,
+                "properties": {
+                    "creation_options": {
+                        "type": OBJ,
+                        "properties": {"publicKey": {"type": OBJ}},
+                        "required": ["publicKey"],
+                    }
+                },
+                "required": ["creation_options"],
             },
         },
         "required": ["status", "data"],
@@ -482,18 +517,72 @@ OPERATIONS = {
         "GET": (
             "Authenticator app status (or a seed to set one up)",
             "Two-factor",
-            "TOTPResponse",
+            "AuthenticatorResponse",
             "401 404",
             (),
         ),
         "POST": (
             "Turn the authenticator app on",
             "Two-factor",
-            "TOTPResponse",
+            "AuthenticatorResponse",
             "400 401 403 409",
             (),
         ),
         "DELETE": ("Turn the authenticator app off", "Two-factor", "StatusOK", "401 403 404", ()),
+    },
+    "auth/webauthn/authenticate": {
+        "GET": (
+            "Key options for the second login step",
+            "WebAuthn",
+            "WebAuthnRequestOptions",
+            "409",
+            (),
+        ),
+        "POST": (
+            "Second login step with a key",
+            "WebAuthn",
+            "AuthenticatedResponse",
+            "400 403 409 429",
+            (),
+        ),
+    },
+    "auth/webauthn/reauthenticate": {
+        "GET": (
+            "Key options for reauthentication",
+            "WebAuthn",
+            "WebAuthnRequestOptions",
+            "401 409",
+            (),
+        ),
+        "POST": (
+            "Reauthenticate with a key",
+            "WebAuthn",
+            "AuthenticatedResponse",
+            "400 401 403 429",
+            (),
+        ),
+    },
+    "auth/webauthn/login": {
+        "GET": ("Passkey options for login", "WebAuthn", "WebAuthnRequestOptions", "409", ()),
+        "POST": (
+            "Sign in with a passkey",
+            "WebAuthn",
+            "AuthenticatedResponse",
+            "400 401 403 409 429",
+            (),
+        ),
+    },
+    "account/authenticators/webauthn": {
+        "GET": (
+            "Options to register a key (`?passwordless`: a passkey)",
+            "WebAuthn",
+            "WebAuthnCreationOptions",
+            "401",
+            ("?passwordless",),
+        ),
+        "POST": ("Register a key", "WebAuthn", "AuthenticatorResponse", "400 401 403", ()),
+        "PUT": ("Rename a key", "WebAuthn", "AuthenticatorResponse", "400 401 403 404", ()),
+        "DELETE": ("Remove keys", "WebAuthn", "StatusOK", "400 401 403", ()),
     },
     "account/authenticators/recovery-codes": {
         "GET": ("Recovery codes", "Two-factor", "RecoveryCodesResponse", "401 404", ()),
@@ -539,6 +628,17 @@ def _operation(route, method, entry, view):
     if handler.__doc__:
         op["description"] = handler.__doc__.strip()
     for header in headers:
+        if header.startswith("?"):
+            op["parameters"].append(
+                {
+                    "name": header[1:],
+                    "in": "query",
+                    "required": False,
+                    "description": "Present (any value): a passkey instead of a security key.",
+                    "schema": {"type": "string"},
+                }
+            )
+            continue
         op["parameters"].append(
             {
                 "name": header,
@@ -572,7 +672,7 @@ def _body_schemas():
 @functools.cache
 def build_spec() -> dict:
     """The whole document (built once per process)."""
-    views = {route: view for route, view, _name in headless_views.ROUTES}
+    views = {route: view for route, view, _name in routes.ROUTES}
     paths = {}
     for route, ops in OPERATIONS.items():
         view = views[route]

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from accounts.headless import spec, views
+from accounts.headless import routes, spec
 
 urlpatterns = [
     path(f"<str:client>/v1/{route}", view, name=f"headless_{name}")
-    for route, view, name in views.ROUTES
+    for route, view, name in routes.ROUTES
 ] + [
     path("openapi.json", spec.openapi_json, name="headless_openapi_json"),
     path("openapi.yaml", spec.openapi_yaml, name="headless_openapi_yaml"),

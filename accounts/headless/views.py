@@ -69,14 +69,14 @@ def timestamp(value):
     return value.timestamp() if value is not None else None
 
 
-def _placeholder():
+def login_placeholder():
     """The response handed to a login flow: ``user_logged_in`` receivers get the very object
     the API answers with (they may set cookies or headers on it); its body is filled in once
-    the flow is done (``_answer``)."""
+    the flow is done (``answer_in``)."""
     return JsonResponse({})
 
 
-def _answer(placeholder, flow_response, answer):
+def answer_in(placeholder, flow_response, answer):
     if flow_response is not placeholder:
         return answer
     placeholder.status_code = answer.status_code
@@ -84,10 +84,10 @@ def _answer(placeholder, flow_response, answer):
     return placeholder
 
 
-def _after_password_step(request, client, response, placeholder=None):
+def after_password_step(request, client, response, placeholder=None):
     """The state a login or signup flow left: signed in, a second step, or a mail to open."""
     if request.user.is_authenticated:
-        return _answer(placeholder, response, authenticated_response(request, client))
+        return answer_in(placeholder, response, authenticated_response(request, client))
     if response is not None and response.get("Location") == reverse("account_inactive"):
         return error(400, "This account is inactive.", code="account_inactive")
     if response is not None and response.get("Location") == reverse(
@@ -130,7 +130,7 @@ def login(request, client, body):
     if not form.is_valid():
         return form_errors(form, params={"login": "username" if body.username else "email"})
     request.session.pop(PENDING_VERIFICATION_SESSION_KEY, None)
-    placeholder = _placeholder()
+    placeholder = login_placeholder()
     try:
         response = login_by_password(
             request,
@@ -142,7 +142,7 @@ def login(request, client, body):
         )
     except FlowError as exc:
         return flow_error(exc, param=None if exc.status == 429 else "password")
-    return _after_password_step(request, client, response, placeholder)
+    return after_password_step(request, client, response, placeholder)
 
 
 @handler(auth="anonymous", body=inputs.Signup, rate="signup")
@@ -159,7 +159,7 @@ def signup(request, client, body):
     if not form.is_valid():
         return form_errors(form, params=SIGNUP_PARAMS)
     cleaned = form.cleaned_data
-    placeholder = _placeholder()
+    placeholder = login_placeholder()
     response = complete_signup(
         request,
         username=cleaned["username"],
@@ -169,7 +169,7 @@ def signup(request, client, body):
         data=cleaned,
         response=placeholder,
     )
-    return _after_password_step(request, client, response, placeholder)
+    return after_password_step(request, client, response, placeholder)
 
 
 @handler(stale_token_gone=True)
@@ -202,11 +202,11 @@ def mfa_authenticate(request, client, body):
     form = get_mfa_form_class("authenticate", CodeForm)({"code": body.code})
     if not form.is_valid():
         return form_errors(form)
-    placeholder = _placeholder()
+    placeholder = login_placeholder()
     response = mfa_flows.authenticate_login(
         request, user=user, pending=pending, code=form.cleaned_data["code"], response=placeholder
     )
-    return _answer(placeholder, response, authenticated_response(request, client))
+    return answer_in(placeholder, response, authenticated_response(request, client))
 
 
 @handler(auth="user", body=inputs.MFACode, rate="reauthenticate")
@@ -565,24 +565,3 @@ account_authenticators = view(GET=list_authenticators)
 account_totp = view(GET=get_totp, POST=activate_totp, DELETE=deactivate_totp)
 account_recovery_codes = view(GET=get_recovery_codes, POST=regenerate_recovery_codes)
 auth_sessions = view(GET=list_sessions, DELETE=end_sessions)
-
-
-# The endpoints under /_allauth/<client>/v1/ (urls.py mounts them, spec.py describes them).
-ROUTES = [
-    ("config", config, "config"),
-    ("auth/login", auth_login, "login"),
-    ("auth/signup", auth_signup, "signup"),
-    ("auth/session", auth_session, "session"),
-    ("auth/reauthenticate", auth_reauthenticate, "reauthenticate"),
-    ("auth/2fa/authenticate", auth_2fa_authenticate, "mfa_authenticate"),
-    ("auth/2fa/reauthenticate", auth_2fa_reauthenticate, "mfa_reauthenticate"),
-    ("auth/email/verify", auth_email_verify, "verify_email"),
-    ("auth/password/request", auth_password_request, "request_password"),
-    ("auth/password/reset", auth_password_reset, "reset_password"),
-    ("auth/sessions", auth_sessions, "sessions"),
-    ("account/email", account_email, "manage_email"),
-    ("account/password/change", account_password_change, "change_password"),
-    ("account/authenticators", account_authenticators, "authenticators"),
-    ("account/authenticators/totp", account_totp, "totp"),
-    ("account/authenticators/recovery-codes", account_recovery_codes, "recovery_codes"),
-]

@@ -145,7 +145,7 @@ def begin_reauthentication(request):
     )
 
 
-def login_with_passkey(request, *, credential, redirect_url):
+def login_with_passkey(request, *, credential, redirect_url, response=None):
     """Passkey login: no password, user verification required; completes the whole login."""
     try:
         assertion = webauthn.verify_assertion(
@@ -170,10 +170,10 @@ def login_with_passkey(request, *, credential, redirect_url):
         return send_verification_instead_of_login(request, user)
     clear_pending_login(request)
     post_authentication(request, user=user, authenticator=authenticator, passwordless=True)
-    return perform_login(request, user=user, redirect_url=redirect_url)
+    return perform_login(request, user=user, redirect_url=redirect_url, response=response)
 
 
-def authenticate_second_factor(request, *, user, pending, credential):
+def authenticate_second_factor(request, *, user, pending, credential, response=None):
     """The second login step with one of ``user``'s keys; finishes the pending login.
 
     A missing or unreadable answer (``credential`` None) counts as a failed attempt too.
@@ -195,7 +195,7 @@ def authenticate_second_factor(request, *, user, pending, credential):
     _advance_sign_count(request, user, assertion, reauthentication=False)
     refund_attempt(request, user=user)
     post_authentication(request, user=user, authenticator=assertion.authenticator)
-    return resume_pending_login(request, user=user, pending=pending)
+    return resume_pending_login(request, user=user, pending=pending, response=response)
 
 
 def reauthenticate_with_key(request, *, credential, redirect_url):
