@@ -16,6 +16,8 @@ Email = Annotated[str, Field(max_length=254, examples=["alice@example.com"])]
 Username = Annotated[str, Field(max_length=254, examples=["alice"])]
 Password = Annotated[str, Field(max_length=4096, examples=["correct horse battery"])]
 Code = Annotated[str, Field(max_length=64, examples=["123456"])]
+# A database id: bounded, so a huge number is a 400, never a database overflow.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class Body(BaseModel):
@@ -84,7 +86,7 @@ class MarkPrimary(Body):
 
 
 class EndSessions(Body):
-    sessions: Annotated[list[int], Field(max_length=100)]
+    sessions: Annotated[list[Id], Field(max_length=100)]
 
 
 class SetupTOTP(Body):
@@ -124,12 +126,12 @@ class AddWebAuthn(Body):
 
 
 class RenameWebAuthn(Body):
-    id: int
+    id: Id
     name: Annotated[str, Field(max_length=64)]
 
 
 class DeleteWebAuthn(Body):
-    authenticators: Annotated[list[int], Field(max_length=100)]
+    authenticators: Annotated[list[Id], Field(max_length=100)]
 
 
 ALL += [WebAuthnCredential, AddWebAuthn, RenameWebAuthn, DeleteWebAuthn]
