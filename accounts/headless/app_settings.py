@@ -63,6 +63,47 @@ class AppSettings(AppSettingsBase):
         """The server URL written into the served spec (empty: the requesting host)."""
         return self._str("SPECIFICATION_SERVER_URL", "")
 
+    @property
+    def TOKEN_STRATEGY(self) -> str:
+        """How app clients hold their session: opaque session tokens (default) or, with
+        ``accounts.headless.tokens.JWTTokenStrategy``, JWT access and refresh tokens too."""
+        return self._dotted_path("TOKEN_STRATEGY", "accounts.headless.tokens.SessionTokenStrategy")
+
+    @property
+    def JWT_PRIVATE_KEY(self) -> str:
+        """The PEM private key signing JWTs (RS256/ES256), or the shared secret (HS256).
+        From the environment, never from the repository."""
+        return self._str("JWT_PRIVATE_KEY", "")
+
+    @property
+    def JWT_ALGORITHM(self) -> str:
+        value = self._str("JWT_ALGORITHM", "RS256")
+        if value not in JWT_ALGORITHMS:
+            raise self._fail("JWT_ALGORITHM", value, f"one of {JWT_ALGORITHMS}")
+        return value
+
+    @property
+    def JWT_ACCESS_TOKEN_EXPIRES_IN(self) -> int:
+        """Seconds an access token is valid."""
+        return self._int("JWT_ACCESS_TOKEN_EXPIRES_IN", 300, minimum=1)
+
+    @property
+    def JWT_REFRESH_TOKEN_EXPIRES_IN(self) -> int:
+        """Seconds a refresh token is valid."""
+        return self._int("JWT_REFRESH_TOKEN_EXPIRES_IN", 86400, minimum=1)
+
+    @property
+    def JWT_ROTATE_REFRESH_TOKEN(self) -> bool:
+        """Each refresh returns a new refresh token; the old one is then "used": presenting it
+        again ends the session (reuse detection)."""
+        return self._bool("JWT_ROTATE_REFRESH_TOKEN", True)
+
+    @property
+    def JWT_AUTHORIZATION_HEADER_SCHEME(self) -> str:
+        return self._str("JWT_AUTHORIZATION_HEADER_SCHEME", "Bearer") or "Bearer"
+
+
+JWT_ALGORITHMS = ("RS256", "RS512", "ES256", "HS256", "HS512")
 
 _app_settings = AppSettings("HEADLESS_")
 

@@ -41,6 +41,7 @@ from accounts.authentication import (
 from accounts.exceptions import RateLimited
 from accounts.flows.login import get_pending_login
 from accounts.headless import app_settings
+from accounts.headless.tokens import get_strategy
 from accounts.mfa.models import Authenticator
 from accounts.mfa.utils import has_second_factor
 from accounts.usersessions.middleware import UserSessionMiddleware
@@ -284,26 +285,35 @@ def require_reauthentication(
 
 
 def _enter_app_session(request: HttpRequest) -> bool:
-    """Swap the cookie session for the one named by ``X-Session-Token``; False when the
-    token names no live session (ended, expired, made up)."""
+    """Swap the cookie session for the one named by the access token (JWT strategy) or by
+    ``X-Session-Token``; False when the token names no live session (ended, expired, made
+    up, badly signed)."""
     token = request.headers.get(SESSION_TOKEN_HEADER, "")
+    by_strategy = get_strategy().session_key_from_request(request)
+    if by_strategy is not None:
+        token = by_strategy or ""
     store = session_store(None)
-    live = True
+    live = by_strategy is not False
     if token:
         if len(token) <= 64 and token.isalnum() and store.exists(token):
             store = session_store(token)
         else:
             live = False
     request._headless_cookie_session = request.session
+    return adopt_session(request, store) and live
+
+
+def adopt_session(request: HttpRequest, store) -> bool:
+    """Make ``store`` this request's session and its user the request's user; False when
+    the idle or absolute timeout just ended it (the same upkeep as for cookie sessions: the
+    middleware ran on the cookie session before this view)."""
     request.session = store
+    request._headless_key_at_start = store.session_key
     request.user = get_user(request)
     if request.user.is_authenticated:
-        # The same idle and absolute timeouts as cookie sessions (the middleware ran on the
-        # cookie session before this view).
         UserSessionMiddleware(lambda r: None)(request)
-        if not request.user.is_authenticated:
-            live = False
-    return live
+        return request.user.is_authenticated
+    return True
 
 
 def _leave_app_session(request: HttpRequest, response) -> None:
@@ -312,20 +322,26 @@ def _leave_app_session(request: HttpRequest, response) -> None:
     session = request.session
     if session.modified and not session.is_empty():
         session.save()
+    rotated = session.session_key != request._headless_key_at_start
+    tokens = {}
+    if rotated and response is not None and request.user.is_authenticated:
+        # Signed in, or the key rotated (reauthentication, password change): the strategy's
+        # tokens name the new key.
+        tokens = get_strategy().issue(request)
+        if tokens:
+            session.save()  # the refresh token's state
     key = session.session_key
     request.session = request._headless_cookie_session
-    if response is None or not key or session.is_empty():
-        return
-    if key == request.headers.get(SESSION_TOKEN_HEADER):
+    if response is None or not key or session.is_empty() or not (rotated or tokens):
         return
     try:
         payload = json.loads(response.content)
     except ValueError:  # pragma: no cover - every answer here is JSON
         return
     meta = payload.setdefault("meta", {})
-    if "session_token" not in meta:
-        meta["session_token"] = key
-        response.content = json.dumps(payload)
+    meta.setdefault("session_token", key)
+    meta.update(tokens)
+    response.content = json.dumps(payload)
 
 
 def _parse_body(request: HttpRequest, model: type[pydantic.BaseModel] | None):

@@ -18,6 +18,7 @@ def check_headless_settings(app_configs=None, **kwargs):
         readable = app_settings.CSRF_COOKIE_NAME
     except ImproperlyConfigured:  # pragma: no cover - reported above
         return errors
+    errors += _jwt_errors()
     if "app" in clients and settings.SESSION_ENGINE.endswith("signed_cookies"):
         errors.append(
             checks.Error(
@@ -40,3 +41,46 @@ def check_headless_settings(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+def _jwt_errors():
+    from accounts.headless.tokens import JWTTokenStrategy, get_strategy
+
+    try:
+        strategy = get_strategy()
+    except ImproperlyConfigured as error:
+        return [checks.Error(str(error), id="headless.E003", obj="HEADLESS_TOKEN_STRATEGY")]
+    if not isinstance(strategy, JWTTokenStrategy):
+        return []
+    key, algorithm = app_settings.JWT_PRIVATE_KEY, app_settings.JWT_ALGORITHM
+    if not key:
+        return [
+            checks.Error(
+                "The JWT token strategy needs HEADLESS_JWT_PRIVATE_KEY.",
+                id="headless.E004",
+                obj="HEADLESS_JWT_PRIVATE_KEY",
+            )
+        ]
+    if algorithm.startswith("HS"):
+        if len(key) < 32:
+            return [
+                checks.Error(
+                    "HEADLESS_JWT_PRIVATE_KEY must be at least 32 characters for HS algorithms.",
+                    id="headless.E004",
+                    obj="HEADLESS_JWT_PRIVATE_KEY",
+                )
+            ]
+        return []
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(key.encode(), password=None)
+    except (ValueError, TypeError):
+        return [
+            checks.Error(
+                f"HEADLESS_JWT_PRIVATE_KEY is not a PEM private key (needed for {algorithm}).",
+                id="headless.E004",
+                obj="HEADLESS_JWT_PRIVATE_KEY",
+            )
+        ]
+    return []

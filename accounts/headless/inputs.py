@@ -135,3 +135,10 @@ class DeleteWebAuthn(Body):
 
 
 ALL += [WebAuthnCredential, AddWebAuthn, RenameWebAuthn, DeleteWebAuthn]
+
+
+class RefreshToken(Body):
+    refresh_token: Annotated[str, Field(max_length=8192)]
+
+
+ALL.append(RefreshToken)

@@ -31,3 +31,4 @@ ROUTES += [
     ("auth/webauthn/login", webauthn.auth_webauthn_login, "webauthn_login"),
     ("account/authenticators/webauthn", webauthn.account_webauthn, "webauthn"),
 ]
+ROUTES.append(("tokens/refresh", views.tokens_refresh, "tokens_refresh"))

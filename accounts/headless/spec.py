@@ -85,6 +85,14 @@ SCHEMAS = {
         "type": OBJ,
         "properties": {
             "is_authenticated": {"type": "boolean"},
+            "access_token": {
+                "type": "string",
+                "description": "JWT strategy, `app` client: send as `Authorization: Bearer`.",
+            },
+            "refresh_token": {
+                "type": "string",
+                "description": "JWT strategy: trade it at `tokens/refresh` for new tokens.",
+            },
             "session_token": {
                 "type": "string",
                 "description": "`app` client only: send it back as `X-Session-Token`. It "
@@ -361,6 +369,25 @@ SCHEMAS = {
         },
         "required": ["status", "data"],
     },
+    "RefreshTokenResponse": {
+        "type": OBJ,
+        "properties": {
+            "status": _status(200),
+            "data": {
+                "type": OBJ,
+                "properties": {
+                    "access_token": {"type": "string"},
+                    "refresh_token": {
+                        "type": "string",
+                        "description": "With rotation: the next refresh token. The one just "
+                        "used is spent: presenting it again ends the session.",
+                    },
+                },
+                "required": ["access_token"],
+            },
+        },
+        "required": ["status", "data"],
+    },
     "Session": {
         "type": OBJ,
         "properties": {
@@ -584,6 +611,15 @@ OPERATIONS = {
         "PUT": ("Rename a key", "WebAuthn", "AuthenticatorResponse", "400 401 403 404", ()),
         "DELETE": ("Remove keys", "WebAuthn", "StatusOK", "400 401 403", ()),
     },
+    "tokens/refresh": {
+        "POST": (
+            "Refresh the access token (JWT strategy; app client only)",
+            "Tokens",
+            "RefreshTokenResponse",
+            "400",
+            (),
+        ),
+    },
     "account/authenticators/recovery-codes": {
         "GET": ("Recovery codes", "Two-factor", "RecoveryCodesResponse", "401 404", ()),
         "POST": (
@@ -625,6 +661,15 @@ def _operation(route, method, entry, view):
         ],
         "responses": {},
     }
+    if route == "tokens/refresh":
+        op["parameters"] = [
+            {
+                "name": "client",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": ["app"]},
+            }
+        ]
     if handler.__doc__:
         op["description"] = handler.__doc__.strip()
     for header in headers:

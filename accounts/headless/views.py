@@ -25,10 +25,11 @@ from accounts.forms.auth import LoginForm, SignupForm
 from accounts.forms.email import AddEmailForm, EmailActionForm
 from accounts.forms.password import ChangePasswordForm, ResetPasswordKeyForm, SetPasswordForm
 from accounts.forms.reauth import ReauthenticateForm
-from accounts.headless import inputs
+from accounts.headless import inputs, tokens
 from accounts.headless.base import (
     PENDING_VERIFICATION_SESSION_KEY,
     Refusal,
+    adopt_session,
     authenticated_response,
     endpoint,
     error,
@@ -55,6 +56,7 @@ from accounts.mfa.utils import get_authenticator, has_code_factor
 from accounts.models import EmailAddress
 from accounts.usersessions import flows as session_flows
 from accounts.usersessions.models import UserSession
+from accounts.usersessions.store import session_store
 
 SIGNUP_PARAMS = {"password1": "password", "password2": "password"}
 NEW_PASSWORD_PARAMS = {
@@ -540,6 +542,42 @@ def end_sessions(request, client, body):
     return _sessions(request)
 
 
+# --- Tokens (JWT strategy) ------------------------------------------------------------------
+
+
+def _invalid_refresh():
+    return error(400, "The refresh token is invalid or expired.", code="invalid_token")
+
+
+@handler(body=inputs.RefreshToken)
+def refresh_tokens(request, client, body):
+    """A new access token (and, with rotation, a new refresh token) for a refresh token.
+
+    Rotation with reuse detection: a refresh token that was already traded ends its session.
+    """
+    strategy = tokens.get_strategy()
+    if client != "app":
+        return error(404, "Not found.", code="not_found")
+    if not strategy.jwt:
+        return _invalid_refresh()
+    try:
+        key, jti = strategy.session_key_of_refresh(body.refresh_token)
+    except tokens.InvalidRefreshToken:
+        return _invalid_refresh()
+    if not session_store(key).exists(key) or not adopt_session(request, session_store(key)):
+        return _invalid_refresh()
+    if not request.user.is_authenticated:
+        return _invalid_refresh()
+    try:
+        fresh = strategy.refresh(request, jti=jti)
+    except tokens.RefreshTokenReused:
+        tokens.end_session_after_reuse(request)
+        return _invalid_refresh()
+    except tokens.InvalidRefreshToken:
+        return _invalid_refresh()
+    return respond(200, data=fresh)
+
+
 # --- The views -------------------------------------------------------------------------------
 
 
@@ -565,3 +603,4 @@ account_authenticators = view(GET=list_authenticators)
 account_totp = view(GET=get_totp, POST=activate_totp, DELETE=deactivate_totp)
 account_recovery_codes = view(GET=get_recovery_codes, POST=regenerate_recovery_codes)
 auth_sessions = view(GET=list_sessions, DELETE=end_sessions)
+tokens_refresh = view(POST=refresh_tokens)
