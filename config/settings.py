@@ -30,6 +30,22 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Front ends on other origins that may call the JSON API under /_allauth/ (see
+# accounts/headless/docs.md: a browser SPA on another origin also needs its origin in
+# DJANGO_CSRF_TRUSTED_ORIGINS; apps with X-Session-Token need neither cookies nor CSRF).
+CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/_allauth/"
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "x-csrftoken",
+    "x-requested-with",
+    "x-session-token",
+    "x-email-verification-key",
+    "x-password-reset-key",
+)
 
 DJANGO_APPS = [
     "config.apps.SiteAdminConfig",
@@ -40,7 +56,7 @@ DJANGO_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
 ]
-THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5"]
+THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5", "corsheaders"]
 LOCAL_APPS = [
     "accounts",
     "accounts.mfa",
@@ -56,6 +72,8 @@ MIDDLEWARE = [
     "accounts.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # CORS for the JSON API only (CORS_URLS_REGEX); inert until origins are configured.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
