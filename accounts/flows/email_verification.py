@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
+from accounts.headless.frontend import frontend_url
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress
 from accounts.signals import email_confirmation_sent
@@ -56,7 +57,9 @@ def send_verification_email(
     if not reserve_verification_mail(request, email_address.email):
         return False
     confirmation = EmailConfirmation(email_address)
-    url = absolute_url(request, reverse("account_confirm_email", args=[confirmation.key]))
+    url = frontend_url(request, "account_confirm_email", key=confirmation.key) or absolute_url(
+        request, reverse("account_confirm_email", args=[confirmation.key])
+    )
     template = (
         "account/email/email_confirmation_signup" if signup else "account/email/email_confirmation"
     )

@@ -16,12 +16,7 @@ class Client(enum.StrEnum):
 
 
 # The pages of the single-page app that links in mails should open, by allauth's keys.
-FRONTEND_URL_KEYS = (
-    "account_confirm_email",
-    "account_reset_password",
-    "account_reset_password_from_key",
-    "account_signup",
-)
+FRONTEND_URL_KEYS = ("account_confirm_email", "account_reset_password_from_key")
 
 
 class AppSettings(AppSettingsBase):

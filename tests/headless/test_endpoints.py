@@ -498,3 +498,32 @@ def test_cannot_end_someone_elses_session(api, user):
     record = UserSession.objects.get(user=bob)
     api.delete("auth/sessions", {"sessions": [record.pk]})
     assert theirs.get("auth/session").status_code == 200
+
+
+# --- links in mails --------------------------------------------------------------------------
+
+
+FRONTEND = {
+    "account_confirm_email": "https://app.example.com/verify/{key}",
+    "account_reset_password_from_key": "https://app.example.com/reset/{key}",
+}
+
+
+def test_mails_from_the_api_link_to_the_front_end(api, user, settings):
+    settings.HEADLESS_FRONTEND_URLS = FRONTEND
+    api.post("auth/password/request", {"email": "alice@example.com"})
+    key = last_mail_link(r"https://app\.example\.com/reset/(\S+)")
+    assert (
+        api.post("auth/password/reset", {"key": key, "password": NEW_PASSWORD}).status_code == 401
+    )
+    payload = {"username": "carol", "email": "carol@example.com", "password": NEW_PASSWORD}
+    api.post("auth/signup", payload)
+    key = last_mail_link(r"https://app\.example\.com/verify/(\S+)")
+    assert api.post("auth/email/verify", {"key": key}).status_code == 200
+
+
+def test_mails_from_the_html_pages_keep_linking_to_them(client, user, settings):
+    settings.HEADLESS_FRONTEND_URLS = FRONTEND
+    client.post("/accounts/password/reset/", {"email": "alice@example.com"})
+    assert "/accounts/password/reset/key/" in mail.outbox[-1].body
+    assert "app.example.com" not in mail.outbox[-1].body
