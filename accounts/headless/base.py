@@ -185,20 +185,7 @@ def pending_flows(request: HttpRequest) -> list[dict[str, Any]]:
         flows.append({"id": "signup"})
     user, _pending = get_pending_login(request)
     if user is not None:
-        types = sorted(
-            set(
-                Authenticator.objects.filter(user=user)
-                .exclude(type=Authenticator.Type.WEBAUTHN)
-                .values_list("type", flat=True)
-            )
-            | (
-                {"webauthn"}
-                if Authenticator.objects.filter(
-                    user=user, type=Authenticator.Type.WEBAUTHN
-                ).exists()
-                else set()
-            )
-        )
+        types = sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True)))
         flows.append({"id": "mfa_authenticate", "is_pending": True, "types": types})
     elif request.session.get(PENDING_VERIFICATION_SESSION_KEY):
         flows.append({"id": "verify_email", "is_pending": True})
@@ -220,11 +207,10 @@ def reauthentication_flows(request: HttpRequest, *, level: Level) -> list[dict[s
 
 def session_meta(request: HttpRequest, client: str, *, authenticated: bool) -> dict[str, Any]:
     meta: dict[str, Any] = {"is_authenticated": authenticated}
-    if client == Client.APP and not request.session.is_empty():
+    if client == Client.APP and request.session.session_key:
         # The token is the session's key: it changes when the key rotates (login,
-        # reauthentication, password change), so every answer carries the current one.
-        if request.session.session_key is None:
-            request.session.save()
+        # reauthentication, password change), so every answer carries the current one (a
+        # session made by this request is saved, and named, on the way out).
         meta["session_token"] = request.session.session_key
     return meta
 
@@ -295,10 +281,11 @@ def _enter_app_session(request: HttpRequest) -> bool:
     store = session_store(None)
     live = by_strategy is not False
     if token:
-        if len(token) <= 64 and token.isalnum() and store.exists(token):
+        if len(token) <= 64 and token.isalnum():
             store = session_store(token)
-        else:
-            live = False
+            store.keys()  # one read; a key the store does not know is dropped by the engine
+        if store.session_key is None:
+            store, live = session_store(None), False
     request._headless_cookie_session = request.session
     return adopt_session(request, store) and live
 

@@ -72,3 +72,38 @@ def test_app_api_login_costs_what_the_form_costs(user, engine):
     assert response.status_code == 200
     # Pinned: the token session is created and saved like the cookie one, nothing more.
     assert n == html, (n, html)
+
+
+@pytest.mark.parametrize("kind", ["browser", "app"])
+def test_api_totp_login_costs_no_more_than_the_pages(user, engine, kind, clock):
+    """Password step + code step. The pages need three requests (the form, the second-step
+    page, the code); the API two, whose 401 names the pending step and its factor types."""
+    from tests.helpers.mfa import T0, add_totp, code_at
+
+    _, secret = add_totp(user)
+    html_client = Client(**BROWSER)
+    _, first = count(
+        lambda: html_client.post(
+            "/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD}
+        )
+    )
+    _, second = count(lambda: html_client.get("/accounts/2fa/authenticate/"))
+    response, third = count(
+        lambda: html_client.post("/accounts/2fa/authenticate/", {"code": code_at(secret, T0)})
+    )
+    assert response.status_code == 302
+    html = first + second + third
+    html_client.post("/accounts/logout/")
+
+    clock.shift(30)  # the next TOTP step (a code is accepted once)
+    client = Client(**BROWSER)
+    response, password_step = count(lambda: api_post(client, kind, "auth/login", API_LOGIN))
+    assert response.status_code == 401
+    token = response.json()["meta"].get("session_token")
+    headers = {"X-Session-Token": token} if token else {}
+    code = {"code": code_at(secret, T0 + 30)}
+    response, code_step = count(
+        lambda: api_post(client, kind, "auth/2fa/authenticate", code, **headers)
+    )
+    assert response.status_code == 200
+    assert password_step + code_step <= html, (password_step, code_step, html)
