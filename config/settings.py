@@ -174,6 +174,10 @@ _APP_SETTINGS_FROM_ENV = {
     "MFA_TOTP_ISSUER": env.str,
     "ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED": env.bool,
     "ACTIVITY_TRIAL_DAYS": env.int,
+    "HEADLESS_TOKEN_STRATEGY": env.str,
+    "HEADLESS_JWT_PRIVATE_KEY": env.str,
+    "HEADLESS_JWT_ALGORITHM": env.str,
+    "HEADLESS_CSRF_COOKIE_NAME": env.str,
 }
 for _name, _read in _APP_SETTINGS_FROM_ENV.items():
     if _name in env.ENVIRON:
