@@ -12,7 +12,9 @@ import os
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -44,9 +46,31 @@ EXAMPLES = settings(
 )
 
 
+class KeepTheTestConnection:
+    """The site's WSGI app, without closing the database connection at the end of each
+    request (Django's request signals would, taking the test's transaction with it; Django's
+    test client disconnects them the same way)."""
+
+    def __init__(self):
+        self.app = get_wsgi_application()
+
+    def __call__(self, environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            result = self.app(environ, start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                result.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def served_schema(db):
-    return schemathesis.openapi.from_wsgi("/_allauth/openapi.json", get_wsgi_application())
+    return schemathesis.openapi.from_wsgi("/_allauth/openapi.json", KeepTheTestConnection())
 
 
 def operations(schema):
