@@ -527,3 +527,14 @@ def test_mails_from_the_html_pages_keep_linking_to_them(client, user, settings):
     client.post("/accounts/password/reset/", {"email": "alice@example.com"})
     assert "/accounts/password/reset/key/" in mail.outbox[-1].body
     assert "app.example.com" not in mail.outbox[-1].body
+
+
+def test_closed_signup(api, settings):
+    settings.ACCOUNT_ADAPTER = "tests.helpers.headless.ClosedSignupAdapter"
+    assert api.get("config").json()["data"]["account"]["is_open_for_signup"] is False
+    assert flow_ids(api.get("auth/session")) == ["login"]
+    payload = {"username": "carol", "email": "carol@example.com", "password": NEW_PASSWORD}
+    response = api.post("auth/signup", payload)
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == "signup_closed"
+    assert not EmailAddress.objects.filter(email="carol@example.com").exists()

@@ -96,3 +96,17 @@ def flow_ids(response):
 
 def pending(response):
     return [flow["id"] for flow in response.json()["data"]["flows"] if flow.get("is_pending")]
+
+
+def _closed_signup_adapter():
+    """``ACCOUNT_ADAPTER`` of a site that does not take new accounts."""
+    from accounts.adapter import DefaultAccountAdapter
+
+    class Closed(DefaultAccountAdapter):
+        def is_open_for_signup(self, request):
+            return False
+
+    return Closed
+
+
+ClosedSignupAdapter = _closed_signup_adapter()
