@@ -12,6 +12,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
+from accounts.flows.email_code import pretend_verification_code
 from accounts.flows.email_verification import send_verification_email
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
@@ -66,13 +67,14 @@ def complete_signup(
     return perform_login(request, user=user, redirect_url=redirect_url, response=response)
 
 
-def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: str):
+def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: str) -> HttpResponse:
     """Answer like a successful signup; create nothing; tell the address's owner.
 
     The password is hashed all the same (a real signup spends that time). The owner gets at
     most one such mail per address per ``confirm_email`` window, so nobody can flood them.
     """
     User().set_password(password)
+    pretend_verification_code(request, email=email)  # by-code mode: the same code page
     if ratelimit.consume(request, "confirm_email", key=email.lower()):
         get_adapter(request).send_mail(
             "account/email/account_already_exists",

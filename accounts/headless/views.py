@@ -208,7 +208,8 @@ def mfa_authenticate(request, client, body):
     response = mfa_flows.authenticate_login(
         request, user=user, pending=pending, code=form.cleaned_data["code"], response=placeholder
     )
-    return answer_in(placeholder, response, authenticated_response(request, client))
+    # Signed in, or (with MFA_TRUST_ENABLED) another step is due: describe the state.
+    return answer_in(placeholder, response, session_response(request, client))
 
 
 @handler(auth="user", body=inputs.MFACode, rate="reauthenticate")

@@ -20,6 +20,7 @@ from accounts.headless.base import (
     handler,
     require_reauthentication,
     respond,
+    session_response,
 )
 from accounts.headless.views import (
     after_password_step,
@@ -67,7 +68,7 @@ def authenticate(request, client, body):
     response = flows.authenticate_second_factor(
         request, user=user, pending=pending, credential=_credential(body), response=placeholder
     )
-    return answer_in(placeholder, response, authenticated_response(request, client))
+    return answer_in(placeholder, response, session_response(request, client))
 
 
 @handler(auth="user")
