@@ -18,6 +18,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
+from accounts.flows.change_email import complete_email_change, drop_pending_change
 from accounts.flows.email_code import pretend_verification_code
 from accounts.flows.email_verification import (
     cooldown_minutes,
@@ -25,6 +26,7 @@ from accounts.flows.email_verification import (
     send_verification_email,
 )
 from accounts.models import EmailAddress, User
+from accounts.notifications import send_security_notice
 from accounts.signals import (
     _add_email,
     email_added,
@@ -88,9 +90,8 @@ def _primary_of(user):
 
 def _notify(request, template, to, **context):
     """A security notice about the account's addresses (when, IP and browser are added)."""
-    get_adapter(request).send_notification_mail(
-        f"account/email/{template}", to, context, request=request
-    )
+    user = context.pop("user")
+    send_security_notice(request, user=user, notice=template, to=to, **context)
 
 
 def _message(request, level, text):
@@ -112,6 +113,7 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
         message="You have changed your addresses too often. Wait a minute, then try again.",
     )
     _add_email.send(sender=user.__class__, email=email, user=user)
+    drop_pending_change(user=user)  # ACCOUNT_CHANGE_EMAIL: the newest change wins
     try:
         with transaction.atomic():
             address = EmailAddress.objects.create(user=user, email=email)
@@ -260,7 +262,9 @@ def verify_address(request: HttpRequest, *, email_address: EmailAddress) -> Veri
     except IntegrityError:
         return Verification.TAKEN
     user = address.user
-    if _primary_of(user) is None:
+    if complete_email_change(request, address=address):  # ACCOUNT_CHANGE_EMAIL
+        pass
+    elif _primary_of(user) is None:
         try:
             with transaction.atomic():
                 address.primary = True

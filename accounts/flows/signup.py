@@ -14,6 +14,7 @@ from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
 from accounts.flows.email_code import pretend_verification_code
 from accounts.flows.email_verification import send_verification_email
+from accounts.flows.invitations import accept_invitation
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
@@ -42,13 +43,15 @@ def complete_signup(
     """Create the user and its primary, unverified address; mail the link; log in.
 
     The adapter makes and fills the user (``new_user``, ``populate_user`` with ``data``, the
-    signup form's cleaned data, so a site's extra fields reach it). In mandatory-verification
+    signup form's cleaned data, so a site's extra fields reach it). A followed invitation
+    is used up (``invitation_accepted``); one used meanwhile by another signup raises
+    ``FlowError`` and nothing is created. In mandatory-verification
     mode nobody is logged in: the "verification sent" page is shown. There, an address that
     already belongs to an account gets the same page, and its owner a mail saying so, so that
     signup cannot tell anyone which addresses have accounts.
     """
     mode = app_settings.EMAIL_VERIFICATION
-    if mode == EmailVerification.MANDATORY:
+    if mode == EmailVerification.MANDATORY and email:
         owner = find_verified_owner(email)
         if owner is not None:
             return pretend_signup(request, owner=owner, email=email, password=password)
@@ -57,10 +60,13 @@ def complete_signup(
     adapter.populate_user(request, user, {**(data or {}), "username": username, "email": email})
     user.set_password(password)
     user.save()
-    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    if mode != EmailVerification.NONE:
+    address = None  # ACCOUNT_SIGNUP_FIELDS may make the address optional
+    if email:
+        address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    if address is not None and mode != EmailVerification.NONE:
         send_verification_email(request, email_address=address, signup=True)
     user_signed_up.send(sender=user.__class__, request=request, user=user)
+    accept_invitation(request, user=user)  # a closed signup's invitation is used up here
     if mode == EmailVerification.MANDATORY:
         return HttpResponseRedirect(reverse("account_email_verification_sent"))
     record_authentication(request, method="password", signup=True)

@@ -39,10 +39,11 @@ class Login(Body):
 
 
 class Signup(Body):
-    """A new account: username, email address and password."""
+    """A new account. Which of username and email are required follows
+    ``ACCOUNT_SIGNUP_FIELDS`` (both, by default); the signup form says which is missing."""
 
-    username: Username
-    email: Email
+    username: Username | None = None
+    email: Email | None = None
     password: Password
 
 

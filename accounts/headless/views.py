@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.urls import reverse
 
+from accounts import app_settings as account_settings
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
@@ -109,7 +110,7 @@ def get_config(request, client, body):
         data={
             "account": {
                 "authentication_method": "username_email",
-                "login_methods": ["email", "username"],
+                "login_methods": sorted(account_settings.LOGIN_METHODS),
                 "is_open_for_signup": get_adapter(request).is_open_for_signup(request),
                 "email_verification_by_code_enabled": False,
                 "login_by_code_enabled": False,
@@ -152,8 +153,9 @@ def signup(request, client, body):
     if not get_adapter(request).is_open_for_signup(request):
         return error(403, "Signup is closed.", code="signup_closed")
     data = {
-        "username": body.username,
-        "email": body.email,
+        "username": body.username or "",
+        "email": body.email or "",
+        "email2": body.email or "",  # ACCOUNT_SIGNUP_FIELDS may ask for the address twice
         "password1": body.password,
         "password2": body.password,
     }
@@ -162,15 +164,18 @@ def signup(request, client, body):
         return form_errors(form, params=SIGNUP_PARAMS)
     cleaned = form.cleaned_data
     placeholder = login_placeholder()
-    response = complete_signup(
-        request,
-        username=cleaned["username"],
-        email=cleaned["email"],
-        password=cleaned["password1"],
-        redirect_url=get_adapter(request).get_login_redirect_url(request),
-        data=cleaned,
-        response=placeholder,
-    )
+    try:
+        response = complete_signup(
+            request,
+            username=cleaned.get("username") or "",
+            email=cleaned.get("email") or "",
+            password=cleaned["password1"],
+            redirect_url=get_adapter(request).get_login_redirect_url(request),
+            data=cleaned,
+            response=placeholder,
+        )
+    except FlowError as exc:  # an invitation used meanwhile, or meant for another address
+        return error(403, exc.message, code="signup_closed")
     return after_password_step(request, client, response, placeholder)
 
 

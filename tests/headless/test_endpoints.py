@@ -538,3 +538,10 @@ def test_closed_signup(api, settings):
     assert response.status_code == 403
     assert response.json()["errors"][0]["code"] == "signup_closed"
     assert not EmailAddress.objects.filter(email="carol@example.com").exists()
+
+
+def test_email_only_signup(api, settings):
+    settings.ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+    response = api.post("auth/signup", {"email": "dora@example.com", "password": NEW_PASSWORD})
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["user"]["email"] == "dora@example.com"
