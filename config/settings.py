@@ -30,6 +30,22 @@ ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Front ends on other origins that may call the JSON API under /_allauth/ (see
+# accounts/headless/docs.md: a browser SPA on another origin also needs its origin in
+# DJANGO_CSRF_TRUSTED_ORIGINS; apps with X-Session-Token need neither cookies nor CSRF).
+CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/_allauth/"
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "x-csrftoken",
+    "x-requested-with",
+    "x-session-token",
+    "x-email-verification-key",
+    "x-password-reset-key",
+)
 
 DJANGO_APPS = [
     "config.apps.SiteAdminConfig",
@@ -40,13 +56,20 @@ DJANGO_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
 ]
-THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5", "django_tasks", "django_tasks_db"]
+THIRD_PARTY_APPS = [
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
+    "corsheaders",
+]
 LOCAL_APPS = [
     "accounts",
     "accounts.mfa",
     "accounts.usersessions",
     "accounts.socialaccount",
     "accounts.outbox",
+    "accounts.headless",
     "activity",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -57,6 +80,8 @@ MIDDLEWARE = [
     "accounts.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # CORS for the JSON API only (CORS_URLS_REGEX); inert until origins are configured.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -165,6 +190,10 @@ _APP_SETTINGS_FROM_ENV = {
     "MFA_TOTP_ISSUER": env.str,
     "ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED": env.bool,
     "ACTIVITY_TRIAL_DAYS": env.int,
+    "HEADLESS_TOKEN_STRATEGY": env.str,
+    "HEADLESS_JWT_PRIVATE_KEY": env.str,
+    "HEADLESS_JWT_ALGORITHM": env.str,
+    "HEADLESS_CSRF_COOKIE_NAME": env.str,
 }
 for _name, _read in _APP_SETTINGS_FROM_ENV.items():
     if _name in env.ENVIRON:

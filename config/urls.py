@@ -7,5 +7,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/activity/", include("activity.urls")),
     path("accounts/", include("accounts.urls")),
+    path("_allauth/", include("accounts.headless.urls")),
     path("admin/", admin.site.urls),
 ]

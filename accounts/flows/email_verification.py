@@ -12,6 +12,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
 from accounts.flows import email_code
+from accounts.headless.frontend import frontend_url
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress
 from accounts.signals import email_confirmation_sent
@@ -60,7 +61,9 @@ def send_verification_email(
         email_code.send_verification_code(request, email_address=email_address, signup=signup)
         return True
     confirmation = EmailConfirmation(email_address)
-    url = absolute_url(request, reverse("account_confirm_email", args=[confirmation.key]))
+    url = frontend_url(request, "account_confirm_email", key=confirmation.key) or absolute_url(
+        request, reverse("account_confirm_email", args=[confirmation.key])
+    )
     template = (
         "account/email/email_confirmation_signup" if signup else "account/email/email_confirmation"
     )

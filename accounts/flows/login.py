@@ -85,7 +85,13 @@ def send_verification_instead_of_login(request: HttpRequest, user: User) -> Http
 
 
 def login_by_password(
-    request: HttpRequest, *, login: str, password: str, redirect_url: str, remember: bool
+    request: HttpRequest,
+    *,
+    login: str,
+    password: str,
+    redirect_url: str,
+    remember: bool,
+    response: HttpResponse | None = None,
 ) -> HttpResponse:
     """Check ``login``/``password`` and log in, or ask for the next step.
 
@@ -126,7 +132,12 @@ def login_by_password(
     if failed_attempts >= app_settings.SUSPICIOUS_LOGIN_FAILURES:
         report_password_after_failures(request, user=user, failed_attempts=failed_attempts)
     return complete_password_step(
-        request, user=user, login=login, redirect_url=redirect_url, remember=remember
+        request,
+        user=user,
+        login=login,
+        redirect_url=redirect_url,
+        remember=remember,
+        response=response,
     )
 
 
@@ -156,7 +167,13 @@ def report_password_after_failures(request: HttpRequest, *, user: User, failed_a
 
 
 def complete_password_step(
-    request: HttpRequest, *, user: User, login: str, redirect_url: str, remember: bool | None
+    request: HttpRequest,
+    *,
+    user: User,
+    login: str,
+    redirect_url: str,
+    remember: bool | None,
+    response: HttpResponse | None = None,
 ) -> HttpResponse:
     """The password matched: send the step signal, then log in or ask for the next step."""
     credential = {"email": login} if "@" in login else {"username": login}
@@ -171,7 +188,9 @@ def complete_password_step(
         return code_step
     if has_second_factor(user):
         return stage_pending_login(request, user=user, redirect_url=redirect_url, remember=remember)
-    return perform_login(request, user=user, redirect_url=redirect_url, remember=remember)
+    return perform_login(
+        request, user=user, redirect_url=redirect_url, remember=remember, response=response
+    )
 
 
 def stage_pending_login(
@@ -229,7 +248,7 @@ def clear_pending_login(request: HttpRequest) -> None:
 
 
 def resume_pending_login(
-    request: HttpRequest, *, user: User, pending: PendingLogin
+    request: HttpRequest, *, user: User, pending: PendingLogin, response: HttpResponse | None = None
 ) -> HttpResponse:
     """The second factor was accepted: finish the staged login."""
     clear_pending_login(request)
@@ -240,6 +259,7 @@ def resume_pending_login(
         user=user,
         redirect_url=pending.redirect_url,
         remember=pending.remember,
+        response=response,
         sociallogin=restore_sociallogin(pending, user),
     )
 
@@ -260,11 +280,14 @@ def perform_login(
     redirect_url: str | None,
     remember: bool | None = None,
     sociallogin=None,
+    response: HttpResponse | None = None,
 ) -> HttpResponse:
     """Log ``user`` in (rotating the session key), record the session, send ``user_logged_in``.
 
     ``remember=False`` makes the session end when the browser closes. A social login passes
-    its ``sociallogin``, which ``user_logged_in`` then carries (as in allauth). Afterwards the user's
+    its ``sociallogin``, which ``user_logged_in`` then carries (as in allauth). ``response``:
+    the response the caller will answer with (the JSON API's), sent as the signal's
+    ``response`` and returned; by default a redirect to ``redirect_url``. Afterwards the user's
     session records that cannot be live any more are dropped (one query, so the table stays
     bounded even without the periodic job) and the new-device notice goes out if due.
     """
@@ -274,7 +297,8 @@ def perform_login(
         request.session.set_expiry(0)
     record_session(request, user)
     adapter = get_adapter(request)
-    response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
+    if response is None:
+        response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
     extra = {"sociallogin": sociallogin} if sociallogin is not None else {}
     user_logged_in.send(
         sender=user.__class__, request=request, response=response, user=user, **extra

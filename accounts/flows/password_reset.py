@@ -18,6 +18,7 @@ from django.utils.http import base36_to_int, int_to_base36
 from accounts import ratelimit
 from accounts.adapter import get_adapter
 from accounts.flows.password_change import end_user_sessions, notify
+from accounts.headless.frontend import frontend_url
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
 from accounts.signals import password_reset
@@ -68,10 +69,11 @@ def reset_timeout_minutes() -> int:
 
 
 def make_reset_url(request: HttpRequest, user: User) -> str:
-    path = reverse(
-        "account_reset_password_from_key",
-        kwargs={"uidb36": int_to_base36(user.pk), "key": default_token_generator.make_token(user)},
-    )
+    uidb36, key = int_to_base36(user.pk), default_token_generator.make_token(user)
+    frontend = frontend_url(request, "account_reset_password_from_key", key=f"{uidb36}-{key}")
+    if frontend:
+        return frontend
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": uidb36, "key": key})
     return absolute_url(request, path)
 
 

@@ -38,6 +38,7 @@ def complete_signup(
     password: str,
     redirect_url: str | None,
     data: dict[str, Any] | None = None,
+    response: HttpResponse | None = None,
 ) -> HttpResponse:
     """Create the user and its primary, unverified address; mail the link; log in.
 
@@ -69,7 +70,7 @@ def complete_signup(
     if mode == EmailVerification.MANDATORY:
         return HttpResponseRedirect(reverse("account_email_verification_sent"))
     record_authentication(request, method="password", signup=True)
-    return perform_login(request, user=user, redirect_url=redirect_url)
+    return perform_login(request, user=user, redirect_url=redirect_url, response=response)
 
 
 def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: str) -> HttpResponse:

@@ -190,7 +190,7 @@ def _warn_if_few_codes_left(request: HttpRequest, authenticator: Authenticator) 
 
 
 def authenticate_login(
-    request: HttpRequest, *, user, pending: PendingLogin, code: str
+    request: HttpRequest, *, user, pending: PendingLogin, code: str, response=None
 ) -> HttpResponse:
     """The second login step with a code: accept it, send the step signals, log in.
 
@@ -198,7 +198,7 @@ def authenticate_login(
     """
     authenticator = verify_code(request, user=user, code=code, reauthentication=False)
     post_authentication(request, user=user, authenticator=authenticator)
-    response = resume_pending_login(request, user=user, pending=pending)
+    response = resume_pending_login(request, user=user, pending=pending, response=response)
     _warn_if_few_codes_left(request, authenticator)
     return response
 

@@ -150,7 +150,7 @@ def begin_reauthentication(request: HttpRequest) -> dict | None:
 
 
 def login_with_passkey(
-    request: HttpRequest, *, credential: dict, redirect_url: str
+    request: HttpRequest, *, credential: dict, redirect_url: str, response=None
 ) -> HttpResponse:
     """Passkey login: no password, user verification required; completes the whole login."""
     try:
@@ -181,11 +181,16 @@ def login_with_passkey(
     )
     if code_step is not None:  # ACCOUNT_LOGIN_BY_CODE_REQUIRED for passkey logins too
         return code_step
-    return perform_login(request, user=user, redirect_url=redirect_url)
+    return perform_login(request, user=user, redirect_url=redirect_url, response=response)
 
 
 def authenticate_second_factor(
-    request: HttpRequest, *, user, pending: PendingLogin, credential: dict | None
+    request: HttpRequest,
+    *,
+    user,
+    pending: PendingLogin,
+    credential: dict | None,
+    response=None,
 ) -> HttpResponse:
     """The second login step with one of ``user``'s keys; finishes the pending login.
 
@@ -208,7 +213,7 @@ def authenticate_second_factor(
     _advance_sign_count(request, user, assertion, reauthentication=False)
     refund_attempt(request, user=user)
     post_authentication(request, user=user, authenticator=assertion.authenticator)
-    return resume_pending_login(request, user=user, pending=pending)
+    return resume_pending_login(request, user=user, pending=pending, response=response)
 
 
 def reauthenticate_with_key(

@@ -1,0 +1,145 @@
+"""The JSON bodies the API accepts, as pydantic models (their JSON Schema is the spec's).
+
+Only the shape is checked here (types, required keys, sizes); what a value means (a taken
+username, a weak password, a wrong code) is checked by the same Django forms and flows as the
+HTML pages.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Text = Annotated[str, Field(max_length=4096)]
+Email = Annotated[str, Field(max_length=254, examples=["alice@example.com"])]
+Username = Annotated[str, Field(max_length=254, examples=["alice"])]
+Password = Annotated[str, Field(max_length=4096, examples=["correct horse battery"])]
+Code = Annotated[str, Field(max_length=64, examples=["123456"])]
+# A database id: bounded, so a huge number is a 400, never a database overflow.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Login(Body):
+    """Log in with a username or an email address and the password."""
+
+    username: Username | None = None
+    email: Email | None = None
+    password: Password
+
+    @model_validator(mode="after")
+    def _one_login(self):
+        if not (self.username or self.email):
+            raise ValueError("Give a username or an email address.")
+        return self
+
+
+class Signup(Body):
+    """A new account. Which of username and email are required follows
+    ``ACCOUNT_SIGNUP_FIELDS`` (both, by default); the signup form says which is missing."""
+
+    username: Username | None = None
+    email: Email | None = None
+    password: Password
+
+
+class Reauthenticate(Body):
+    password: Password
+
+
+class MFACode(Body):
+    """A code from the authenticator app, or a recovery code."""
+
+    code: Code
+
+
+class VerifyEmail(Body):
+    key: Annotated[str, Field(max_length=1024)]
+
+
+class RequestPassword(Body):
+    email: Email
+
+
+class ResetPassword(Body):
+    key: Annotated[str, Field(max_length=1024)]
+    password: Password
+
+
+class ChangePassword(Body):
+    """``current_password`` is required unless the account has no usable password."""
+
+    current_password: Password | None = None
+    new_password: Password
+
+
+class EmailBody(Body):
+    email: Email
+
+
+class MarkPrimary(Body):
+    email: Email
+    primary: Literal[True]
+
+
+class EndSessions(Body):
+    sessions: Annotated[list[Id], Field(max_length=100)]
+
+
+class SetupTOTP(Body):
+    code: Code
+
+
+ALL = [
+    Login,
+    Signup,
+    Reauthenticate,
+    MFACode,
+    VerifyEmail,
+    RequestPassword,
+    ResetPassword,
+    ChangePassword,
+    EmailBody,
+    MarkPrimary,
+    EndSessions,
+    SetupTOTP,
+]
+
+
+Credential = Annotated[
+    dict[str, Any],
+    Field(description="The browser's PublicKeyCredential, as JSON (`toJSON()`)."),
+]
+
+
+class WebAuthnCredential(Body):
+    credential: Credential
+
+
+class AddWebAuthn(Body):
+    name: Annotated[str, Field(max_length=64)] = "Security key"
+    credential: Credential
+    passwordless: bool = False
+
+
+class RenameWebAuthn(Body):
+    id: Id
+    name: Annotated[str, Field(max_length=64)]
+
+
+class DeleteWebAuthn(Body):
+    authenticators: Annotated[list[Id], Field(max_length=100)]
+
+
+ALL += [WebAuthnCredential, AddWebAuthn, RenameWebAuthn, DeleteWebAuthn]
+
+
+class RefreshToken(Body):
+    refresh_token: Annotated[str, Field(max_length=8192)]
+
+
+ALL.append(RefreshToken)

@@ -1,0 +1,34 @@
+"""The endpoints under ``/_allauth/<client>/v1/``: ``urls.py`` mounts them, ``spec.py``
+describes them."""
+
+from accounts.headless import views, webauthn
+
+ROUTES = [
+    ("config", views.config, "config"),
+    ("auth/login", views.auth_login, "login"),
+    ("auth/signup", views.auth_signup, "signup"),
+    ("auth/session", views.auth_session, "session"),
+    ("auth/reauthenticate", views.auth_reauthenticate, "reauthenticate"),
+    ("auth/2fa/authenticate", views.auth_2fa_authenticate, "mfa_authenticate"),
+    ("auth/2fa/reauthenticate", views.auth_2fa_reauthenticate, "mfa_reauthenticate"),
+    ("auth/email/verify", views.auth_email_verify, "verify_email"),
+    ("auth/password/request", views.auth_password_request, "request_password"),
+    ("auth/password/reset", views.auth_password_reset, "reset_password"),
+    ("auth/sessions", views.auth_sessions, "sessions"),
+    ("account/email", views.account_email, "manage_email"),
+    ("account/password/change", views.account_password_change, "change_password"),
+    ("account/authenticators", views.account_authenticators, "authenticators"),
+    ("account/authenticators/totp", views.account_totp, "totp"),
+    ("account/authenticators/recovery-codes", views.account_recovery_codes, "recovery_codes"),
+]
+ROUTES += [
+    ("auth/webauthn/authenticate", webauthn.auth_webauthn_authenticate, "webauthn_authenticate"),
+    (
+        "auth/webauthn/reauthenticate",
+        webauthn.auth_webauthn_reauthenticate,
+        "webauthn_reauthenticate",
+    ),
+    ("auth/webauthn/login", webauthn.auth_webauthn_login, "webauthn_login"),
+    ("account/authenticators/webauthn", webauthn.account_webauthn, "webauthn"),
+]
+ROUTES.append(("tokens/refresh", views.tokens_refresh, "tokens_refresh"))
