@@ -258,6 +258,11 @@ if not DEBUG:
     # Path=/: no subdomain or plain-HTTP page can set or shadow them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+else:
+    # Development over plain HTTP: the HttpOnly CSRF cookie keeps a name of its own so the
+    # JSON API's script-readable token cookie can use allauth's "csrftoken" (its JS client
+    # reads that name), as it does in production beside "__Host-csrftoken".
+    CSRF_COOKIE_NAME = "django-csrftoken"
 
 LOGGING = {
     "version": 1,
