@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.exceptions import FlowError
 from accounts.flows.login import get_pending_login
 from accounts.httpkit import get_next_url
+from accounts.mfa import app_settings as mfa_settings
 from accounts.mfa.base import flows
 from accounts.mfa.base.forms import CodeForm, get_form_class
 from accounts.mfa.models import Authenticator
@@ -53,6 +54,7 @@ def index(request):
             "recovery_codes_total": recovery_codes.total(codes) if codes else 0,
             "webauthn_count": webauthn_count,
             "has_second_factor": totp_factor is not None or webauthn_count > 0,
+            "needs_verified_email": not mfa_settings.ALLOW_UNVERIFIED_EMAIL,
         },
     )
 

@@ -34,7 +34,7 @@ from accounts.mfa.base.flows import (
 )
 from accounts.mfa.models import Authenticator
 from accounts.mfa.recovery_codes.flows import ensure_recovery_codes
-from accounts.mfa.utils import keys_of
+from accounts.mfa.utils import keys_of, validate_can_add_authenticator
 from accounts.mfa.webauthn import auth as webauthn
 from accounts.mfa.webauthn.auth import WebAuthnError
 from accounts.signals import authenticator_added, suspicious_activity
@@ -60,9 +60,11 @@ def add_key(request, *, name, credential, passwordless):
     """Register a key for ``request.user``; the first second factor also gets recovery codes.
 
     Returns ``(authenticator, recovery_codes)``; ``recovery_codes`` is the list of new plain
-    codes to show once, or ``None``. A credential id already registered (to anyone) is refused.
+    codes to show once, or ``None``. A credential id already registered (to anyone) is refused,
+    and so is any key while an address is unverified (``MFA_ALLOW_UNVERIFIED_EMAIL``).
     """
     user = request.user
+    validate_can_add_authenticator(user)
     data = webauthn.complete_registration(
         request, user=user, response=credential, passwordless=passwordless
     )
