@@ -164,6 +164,13 @@ class AppSettings(AppSettingsBase):
         return self._int("SESSION_ABSOLUTE_LIFETIME", 60 * 60 * 24 * 30, minimum=0)
 
     @property
+    def SESSION_NOT_REMEMBERED_LIFETIME(self) -> int:
+        """Seconds after login at which a session started without "Remember me" ends on the
+        server (its cookie already ends with the browser; this bounds a cookie that a
+        browser restoring its tabs, or a thief, keeps alive)."""
+        return self._int("SESSION_NOT_REMEMBERED_LIFETIME", 60 * 60 * 24, minimum=60)
+
+    @property
     def SESSION_LAST_SEEN_INTERVAL(self) -> int:
         """How often, in seconds, "last seen" of a session record may be written."""
         return self._int("SESSION_LAST_SEEN_INTERVAL", 300, minimum=1)

@@ -28,7 +28,11 @@ from accounts.mfa.utils import has_second_factor
 from accounts.models import User
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
 from accounts.users import find_user_by_login, normalize_login
-from accounts.usersessions.store import prune_ended_records, record_session
+from accounts.usersessions.store import (
+    mark_session_not_remembered,
+    prune_ended_records,
+    record_session,
+)
 
 PENDING_LOGIN_SESSION_KEY = "account_pending_login"
 PENDING_LOGIN_TIMEOUT = 15 * 60
@@ -213,14 +217,15 @@ def perform_login(
 ) -> HttpResponse:
     """Log ``user`` in (rotating the session key), record the session, send ``user_logged_in``.
 
-    ``remember=False`` makes the session end when the browser closes. Afterwards the user's
+    ``remember=False`` makes the session end when the browser closes, and on the server
+    after ``ACCOUNT_SESSION_NOT_REMEMBERED_LIFETIME``. Afterwards the user's
     session records that cannot be live any more are dropped (one query, so the table stays
     bounded even without the periodic job) and the new-device notice goes out if due.
     """
     clear_pending_login(request)  # another user's half-done login ends with this one
     django_login(request, user, backend=BACKEND)
     if remember is False:
-        request.session.set_expiry(0)
+        mark_session_not_remembered(request)
     record_session(request, user)
     adapter = get_adapter(request)
     response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
