@@ -21,7 +21,7 @@ from accounts.mfa.models import Authenticator
 from accounts.mfa.recovery_codes import auth as recovery_codes
 from accounts.mfa.utils import has_code_factor, keys_of
 from accounts.mfa.webauthn import flows as webauthn_flows
-from accounts.mfa.webauthn.forms import CredentialForm
+from accounts.mfa.webauthn.forms import CredentialForm, is_hostile
 from accounts.ratelimit import rate_limit, too_many_requests
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -105,6 +105,13 @@ def _authenticate_with_key(request, *, user, pending):
             return too_many_requests(request)
         message = error.message if credential is not None else form.errors["credential"][0]
     messages.error(request, message)
+    if is_hostile(form):  # far too large or deep to be a key's answer: 400, the page again
+        context = {
+            "form": get_form_class("authenticate", CodeForm)(),
+            "has_code_factor": has_code_factor(user),
+            "webauthn_options": webauthn_flows.begin_second_factor(request, user=user),
+        }
+        return render(request, "mfa/authenticate.html", context, status=400)
     return redirect("mfa_authenticate")
 
 
