@@ -201,8 +201,14 @@ def authenticate_second_factor(request, *, user, pending, credential):
 
 
 def reauthenticate_with_key(request, *, credential, redirect_url):
-    """Prove again who one is with a key: record it, rotate the session key, send signals."""
+    """Prove again who one is with a key: record it, rotate the session key, send signals.
+
+    Like every second-factor check, the attempt is reserved from the account's ``mfa_failed``
+    budget before the assertion is verified (``RateLimited`` past it) and given back when the
+    key was right.
+    """
     user = request.user
+    reserve_attempt(request, user=user)
     try:
         assertion = webauthn.verify_assertion(
             request,
@@ -215,6 +221,7 @@ def reauthenticate_with_key(request, *, credential, redirect_url):
         _failed(request, user, error.authenticator, reauthentication=True)
         raise
     _advance_sign_count(request, user, assertion, reauthentication=True)
+    refund_attempt(request, user=user)
     post_authentication(
         request, user=user, authenticator=assertion.authenticator, reauthenticated=True
     )
