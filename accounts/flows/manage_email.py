@@ -16,11 +16,8 @@ from django.db import IntegrityError, transaction
 from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.exceptions import FlowError
-from accounts.flows.email_verification import (
-    cooldown_minutes,
-    reserve_verification_mail,
-    send_verification_email,
-)
+from accounts.flows.address_owner import mail_address
+from accounts.flows.email_verification import cooldown_minutes
 from accounts.models import EmailAddress, User
 from accounts.signals import (
     _add_email,
@@ -67,13 +64,11 @@ def verified_elsewhere(email_address):
 def _send_verification(request, email_address):
     """Mail a confirmation link; False when the per-address cooldown refuses it.
 
-    An address verified by another account gets no mail (its owner is not pestered and the
-    link could never work), yet the user sees the same answer and the same cooldown, so the
-    page does not reveal that the address is someone else's.
+    An address verified by another account gets its owner a notice instead ("someone tried
+    to add your address"), and the user sees the same answer, cooldown, messages and audit
+    rows, so nothing reveals that the address is someone else's (``address_owner``).
     """
-    if verified_elsewhere(email_address):
-        return reserve_verification_mail(request, email_address.email)
-    return send_verification_email(request, email_address=email_address, signup=False)
+    return mail_address(request, email_address=email_address, signup=False)
 
 
 def _primary_of(user):

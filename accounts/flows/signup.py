@@ -12,7 +12,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
-from accounts.flows.email_verification import send_verification_email
+from accounts.flows.address_owner import mail_address
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
@@ -43,10 +43,13 @@ def complete_signup(
     signup form's cleaned data, so a site's extra fields reach it). In mandatory-verification
     mode nobody is logged in: the "verification sent" page is shown. There, an address that
     already belongs to an account gets the same page, and its owner a mail saying so, so that
-    signup cannot tell anyone which addresses have accounts.
+    signup cannot tell anyone which addresses have accounts. In the other modes, with
+    ``ACCOUNT_PREVENT_ENUMERATION = "strict"``, such a signup goes through: the new account's
+    copy of the address stays unverified (``verify_address`` refuses it while another account
+    holds it) and the owner is told by mail.
     """
     mode = app_settings.EMAIL_VERIFICATION
-    if mode == EmailVerification.MANDATORY:
+    if mode == EmailVerification.MANDATORY and app_settings.PREVENT_ENUMERATION:
         owner = find_verified_owner(email)
         if owner is not None:
             return pretend_signup(request, owner=owner, email=email, password=password)
@@ -56,8 +59,11 @@ def complete_signup(
     user.set_password(password)
     user.save()
     address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    if mode != EmailVerification.NONE:
-        send_verification_email(request, email_address=address, signup=True)
+    # A held address (possible with ACCOUNT_PREVENT_ENUMERATION = "strict") gets its owner a
+    # notice instead of a link; the answer below is the same either way.
+    mail_address(
+        request, email_address=address, signup=True, verification=mode != EmailVerification.NONE
+    )
     user_signed_up.send(sender=user.__class__, request=request, user=user)
     if mode == EmailVerification.MANDATORY:
         return HttpResponseRedirect(reverse("account_email_verification_sent"))
