@@ -90,8 +90,9 @@ def _message(request, level, text):
 def add_email(request, *, user, email):
     """Add an unverified address and mail its confirmation link.
 
-    Signals, in order: ``_add_email`` (a receiver may veto with ``ValidationError``; nothing
-    is saved), ``email_confirmation_sent`` (when the mail went out), ``email_added``. The
+    At most ``ACCOUNT_MAX_EMAIL_ADDRESSES``, exact under concurrency (the user's row is locked
+    while counting). Signals, in order: ``_add_email`` (a receiver may veto with
+    ``ValidationError``; nothing is saved), ``email_confirmation_sent`` (when the mail went out), ``email_added``. The
     primary address then gets a notice.
     """
     ratelimit.consume_or_raise(
@@ -101,6 +102,16 @@ def add_email(request, *, user, email):
         message="You have changed your addresses too often. Wait a minute, then try again.",
     )
     _add_email.send(sender=user.__class__, email=email, user=user)
+    # The form counted the addresses already, but concurrent adds would all pass that count:
+    # lock the user's row and count again, so the limit is exact.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    limit = app_settings.MAX_EMAIL_ADDRESSES
+    if EmailAddress.objects.filter(user=user).count() >= limit:
+        raise FlowError(
+            f"You can have at most {limit} email addresses. Remove one first.",
+            code="too_many",
+            field="email",
+        )
     try:
         with transaction.atomic():
             address = EmailAddress.objects.create(user=user, email=email)

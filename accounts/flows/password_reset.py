@@ -16,6 +16,7 @@ from django.utils.http import base36_to_int, int_to_base36
 
 from accounts import ratelimit
 from accounts.adapter import get_adapter
+from accounts.exceptions import FlowError
 from accounts.flows.password_change import end_user_sessions, notify
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
@@ -28,6 +29,7 @@ RESET_URL_KEY = "set-password"
 # Django's tokens are ~40 characters; anything much longer is not one and is not stored.
 RESET_KEY_MAX_LENGTH = 100
 _MAX_PK = 2**63 - 1
+USED_KEY = "This password reset link was already used or is no longer valid."
 TOO_MANY_REQUESTS = "Too many password reset requests. Please try again later."
 
 
@@ -152,7 +154,19 @@ def reset_password(request, *, user, password):
 
     Clears the failed-login budget of the account (a reset is the way out of a lockout),
     sends ``password_reset`` (then ``sessions_ended``) and mails a "password was reset" notice.
+
+    Single use under concurrency: the user's row is locked and the stashed key checked again
+    against it, so of several browsers posting one link at once exactly one resets (the
+    others wait for the lock, then find the key void since the password changed) and the rest
+    get ``FlowError("invalid_key")``.
     """
+    locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+    stash = request.session.get(RESET_KEY_SESSION_KEY)
+    key = stash.get("key") if isinstance(stash, dict) else ""
+    if locked is None or not default_token_generator.check_token(locked, key or ""):
+        request.session.pop(RESET_KEY_SESSION_KEY, None)
+        raise FlowError(USED_KEY, code="invalid_key")
+    user = locked
     user.set_password(password)
     user.save(update_fields=["password"])
     request.session.pop(RESET_KEY_SESSION_KEY, None)

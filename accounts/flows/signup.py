@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -12,11 +12,14 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
+from accounts.exceptions import FlowError
 from accounts.flows.address_owner import mail_address
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
 from accounts.signals import user_signed_up
+
+USERNAME_TAKEN = "A user with that username already exists."
 
 
 def find_verified_owner(email: str) -> User | None:
@@ -57,7 +60,14 @@ def complete_signup(
     user = adapter.new_user(request)
     adapter.populate_user(request, user, {**(data or {}), "username": username, "email": email})
     user.set_password(password)
-    user.save()
+    try:
+        user.save()
+    except IntegrityError:
+        # The same username signed up a moment ago (the form's check passed for both): the
+        # database's unique constraint decides, and this one gets the form's usual answer.
+        # No inner savepoint is needed: the FlowError leaves this atomic block, which rolls
+        # the whole signup back.
+        raise FlowError(USERNAME_TAKEN, code="username_taken", field="username") from None
     address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     # A held address (possible with ACCOUNT_PREVENT_ENUMERATION = "strict") gets its owner a
     # notice instead of a link; the answer below is the same either way.

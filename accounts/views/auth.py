@@ -64,14 +64,18 @@ class SignupView(RedirectAuthenticatedMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        return complete_signup(
-            self.request,
-            username=data["username"],
-            email=data["email"],
-            password=data["password1"],
-            redirect_url=self.redirect_url(),
-            data=data,
-        )
+        try:
+            return complete_signup(
+                self.request,
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                redirect_url=self.redirect_url(),
+                data=data,
+            )
+        except FlowError as error:  # e.g. the username taken by a concurrent signup
+            status = error.add_to(form)
+            return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 @sensitive
