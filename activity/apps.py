@@ -79,6 +79,10 @@ class ActivityConfig(AppConfig):
         signals.suspicious_activity.connect(
             r.on_suspicious_activity, dispatch_uid="activity.on_suspicious_activity"
         )
+        signals.login_locked.connect(r.on_login_locked, dispatch_uid="activity.on_login_locked")
+        signals.login_unlocked.connect(
+            r.on_login_unlocked, dispatch_uid="activity.on_login_unlocked"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

@@ -214,3 +214,18 @@ def on_suspicious_activity(sender, request, user, reason, details=None, **kwargs
         user=user,
         extra={"reason": reason, "details": details or {}},
     )
+
+
+def on_login_locked(sender, request, user, scope, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.LOGIN_LOCKED, user=user, extra={"scope": scope}
+    )
+
+
+def on_login_unlocked(sender, request, user, reason, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.LOGIN_UNLOCKED,
+        user=user,
+        extra={"reason": reason},
+    )

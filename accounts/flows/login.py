@@ -20,6 +20,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
+from accounts.device_cookies import failed_login_key, issue_device_cookie, report_if_locked
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
 from accounts.flows.new_device import notify_if_new_device
@@ -91,14 +92,16 @@ def login_by_password(
     all slip through a nearly used budget) and given back when the password was right. The
     per-account key is the resolved account, so ``alice`` and ``alice@example.com`` share one
     budget; an unknown login gets a budget of its own typed value, and the refusal reads the
-    same, so a lockout says nothing about whether an account exists.
+    same, so a lockout says nothing about whether an account exists. A browser holding a
+    device cookie for the account spends its own budget instead, so others cannot lock it
+    out (``accounts.device_cookies``); the failure that locks sends ``login_locked``.
 
     Raises ``RateLimited`` (429) or ``FlowError("invalid_login")``; the right password on an
     inactive account answers with the "inactive" page.
     """
     login = normalize_login(login)
     account = find_user_by_login(login, request=request)
-    key = f"user:{account.pk}" if account else f"login:{login.lower()}"
+    key, scope = failed_login_key(request, account=account, login=login)
     ratelimit.consume_or_raise(
         request, "login_failed", key=key, user=account, message=TOO_MANY_ATTEMPTS
     )
@@ -109,6 +112,7 @@ def login_by_password(
             # The right password: not a failure (the page says the account is inactive).
             ratelimit.rollback(request, "login_failed", key=key)
             return HttpResponseRedirect(reverse("account_inactive"))
+        report_if_locked(request, account=account, key=key, scope=scope)
         raise FlowError(INVALID_LOGIN, code="invalid_login")
     ratelimit.rollback(request, "login_failed", key=key)
     failed_attempts = ratelimit.count(request, "login_failed", key=key, per="key")
@@ -229,6 +233,7 @@ def perform_login(
     record_session(request, user)
     adapter = get_adapter(request)
     response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
+    issue_device_cookie(request, response, user=user)
     user_logged_in.send(sender=user.__class__, request=request, response=response, user=user)
     prune_ended_records(user)
     notify_if_new_device(request, user=user)

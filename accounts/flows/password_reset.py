@@ -16,6 +16,7 @@ from django.utils.http import base36_to_int, int_to_base36
 
 from accounts import ratelimit
 from accounts.adapter import get_adapter
+from accounts.device_cookies import unlock_after_reset
 from accounts.exceptions import FlowError
 from accounts.flows.password_change import end_user_sessions, notify
 from accounts.httpkit import absolute_url
@@ -170,7 +171,7 @@ def reset_password(request, *, user, password):
     user.set_password(password)
     user.save(update_fields=["password"])
     request.session.pop(RESET_KEY_SESSION_KEY, None)
-    ratelimit.clear(request, "login_failed", key=f"user:{user.pk}")
+    unlock_after_reset(request, user=user)
     password_reset.send(sender=user.__class__, request=request, user=user)
     end_user_sessions(request, user)
     if request.user.is_authenticated and request.user.pk == user.pk:
