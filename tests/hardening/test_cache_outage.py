@@ -35,6 +35,14 @@ def closed_port():
         return probe.getsockname()[1]  # closed again once the probe is gone
 
 
+@pytest.fixture(autouse=True)
+def _database_sessions(settings):
+    """Sessions must not live in the cache that goes down here, from the first request on
+    (CI runs the suite with cache-backed sessions; a site doing that is down with its cache
+    anyway)."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
 @pytest.fixture
 def redis_down(settings, monkeypatch):
     settings.CACHES = {
@@ -43,9 +51,6 @@ def redis_down(settings, monkeypatch):
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
         }
     }
-    # Sessions must not live in the broken cache for this test (CI runs the suite with
-    # cache-backed sessions; a site doing that is down with its cache anyway).
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     monkeypatch.setattr(ratelimit, "_outage_logged_at", None)
     with pytest.raises(ratelimit.CACHE_ERRORS):
         cache.get("anything")
