@@ -155,7 +155,9 @@ def complete_password_step(
     request: HttpRequest, *, user: User, login: str, redirect_url: str, remember: bool | None
 ) -> HttpResponse:
     """The password matched: send the step signal, then log in or ask for the next step."""
-    credential = {"email": login} if "@" in login else {"username": login}
+    # A username may contain "@" (signup allows it): typed as the username, it is one.
+    by_email = "@" in login and login.lower() != user.get_username().lower()
+    credential = {"email": login} if by_email else {"username": login}
     record_authentication(request, method="password", **credential)
     authentication_step_completed.send(
         sender=user.__class__, request=request, user=user, method="password", **credential

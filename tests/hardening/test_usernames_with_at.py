@@ -3,6 +3,7 @@ username too when a login value with ``@`` names no address)."""
 
 import pytest
 
+from accounts import signals
 from accounts.models import User
 from tests.helpers.factories import UserFactory
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "a long enough passphrase"
 
 
-def test_signup_with_an_at_username_then_log_in_by_that_username(make_client):
+def test_signup_with_an_at_username_then_log_in_by_that_username(make_client, signal_catcher):
     signup = make_client().post(
         "/accounts/signup/",
         {
@@ -24,10 +25,14 @@ def test_signup_with_an_at_username_then_log_in_by_that_username(make_client):
     assert signup.status_code == 302
     user = User.objects.get(username="bob@home")
 
+    step = signal_catcher(signals.authentication_step_completed)
     browser = make_client()
     response = browser.post("/accounts/login/", {"login": "Bob@Home", "password": PASSWORD})
     assert response.status_code == 302, response.content[:300]
     assert browser.session["_auth_user_id"] == str(user.pk)
+    # Reported as a login by username, not by email.
+    assert step.call_args.kwargs["username"] == "Bob@Home"
+    assert "email" not in step.call_args.kwargs
     # The address logs in as well.
     other = make_client()
     response = other.post(
