@@ -30,6 +30,10 @@ DEFAULT_RATE_LIMITS = {
     "mfa_failed": "5/300s/key",
     # Passkey login attempts (each POST of an assertion), per client IP.
     "login_webauthn": "10/m/ip",
+    # Mailed codes: asking for a login code (per IP, per address), and every typed code of
+    # any purpose (per IP; each code also has its own ..._MAX_ATTEMPTS).
+    "request_login_code": "20/m/ip,3/m/key",
+    "verify_code": "20/m/ip",
 }
 
 # No inline script or style anywhere (JS lives in static/js/*.js), no plugins, no <base>, no
@@ -128,6 +132,71 @@ class AppSettings(AppSettingsBase):
     def MAX_KNOWN_DEVICES(self) -> int:
         """Devices remembered per user for the new-sign-in notice (least recent go first)."""
         return self._int("MAX_KNOWN_DEVICES", 50, minimum=1)
+
+    # --- Codes by mail (allauth's settings) ------------------------------------------------
+
+    @property
+    def LOGIN_BY_CODE_ENABLED(self) -> bool:
+        """Offer "mail me a sign-in code" (``/accounts/login/code/``)."""
+        return self._bool("LOGIN_BY_CODE_ENABLED", False)
+
+    @property
+    def LOGIN_BY_CODE_TIMEOUT(self) -> int:
+        """Seconds a login code stays valid."""
+        return self._int("LOGIN_BY_CODE_TIMEOUT", 3 * 60, minimum=1)
+
+    @property
+    def LOGIN_BY_CODE_MAX_ATTEMPTS(self) -> int:
+        """Wrong codes allowed per mailed code; the last one voids it."""
+        return self._int("LOGIN_BY_CODE_MAX_ATTEMPTS", 3, minimum=1)
+
+    @property
+    def LOGIN_BY_CODE_SUPPORTS_RESEND(self) -> bool | int:
+        """May the user ask for a new code? ``True`` allows 2 resends, a number that many."""
+        value = self._setting("LOGIN_BY_CODE_SUPPORTS_RESEND", False)
+        if not isinstance(value, (bool, int)) or (not isinstance(value, bool) and value < 0):
+            raise self._fail("LOGIN_BY_CODE_SUPPORTS_RESEND", value, "True, False or a count")
+        return value
+
+    @property
+    def LOGIN_BY_CODE_REQUIRED(self) -> bool | frozenset[str]:
+        """Every login (``True``), or logins by these methods (``{"password", "mfa"}``), must
+        also type a code mailed to the account's address."""
+        value = self._setting("LOGIN_BY_CODE_REQUIRED", False)
+        if isinstance(value, bool):
+            return value
+        allowed = {"password", "mfa", "socialaccount"}
+        if isinstance(value, str) or not all(item in allowed for item in value):
+            raise self._fail(
+                "LOGIN_BY_CODE_REQUIRED", value, 'True, False or a set of "password", "mfa"'
+            )
+        return frozenset(value)
+
+    @property
+    def EMAIL_VERIFICATION_BY_CODE_ENABLED(self) -> bool:
+        """Verify addresses with a mailed code typed on the site instead of a link."""
+        return self._bool("EMAIL_VERIFICATION_BY_CODE_ENABLED", False)
+
+    @property
+    def EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS(self) -> int:
+        return self._int("EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS", 3, minimum=1)
+
+    @property
+    def EMAIL_VERIFICATION_BY_CODE_TIMEOUT(self) -> int:
+        return self._int("EMAIL_VERIFICATION_BY_CODE_TIMEOUT", 15 * 60, minimum=1)
+
+    @property
+    def PASSWORD_RESET_BY_CODE_ENABLED(self) -> bool:
+        """Reset passwords with a mailed code typed on the site instead of a link."""
+        return self._bool("PASSWORD_RESET_BY_CODE_ENABLED", False)
+
+    @property
+    def PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS(self) -> int:
+        return self._int("PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS", 3, minimum=1)
+
+    @property
+    def PASSWORD_RESET_BY_CODE_TIMEOUT(self) -> int:
+        return self._int("PASSWORD_RESET_BY_CODE_TIMEOUT", 3 * 60, minimum=1)
 
     @property
     def RATE_LIMITS(self) -> dict[str, str]:

@@ -10,8 +10,12 @@ from accounts.internal.conf import check_app_settings, form_overrides_errors, im
 FORM_NAMES = (
     "add_email",
     "change_password",
+    "confirm_email_verification_code",
+    "confirm_login_code",
+    "confirm_password_reset_code",
     "login",
     "reauthenticate",
+    "request_login_code",
     "reset_password",
     "reset_password_from_key",
     "set_password",

@@ -105,3 +105,35 @@ class KnownDevice(models.Model):
 
     def __str__(self):
         return f"device of {self.user_id} since {self.first_seen_at:%Y-%m-%d}"
+
+
+class VerificationCode(models.Model):
+    """A mailed code waiting to be typed (login, email verification, password reset).
+
+    Only hashes are stored: of the code (keyed) and of a random token kept in the session of
+    the browser that asked, so the code works in that browser only. ``failed_attempts`` is
+    counted atomically *before* a typed code is compared; ``used_at`` is set by one atomic
+    update, so a code works once even when two requests race with it.
+    """
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login", "Login"
+        EMAIL_VERIFICATION = "email_verification", "Email verification"
+        PASSWORD_RESET = "password_reset", "Password reset"
+
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE)
+    email = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    browser_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveIntegerField(default=0)
+    resend_count = models.PositiveIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="accounts_vcode_expires_idx")]
+
+    def __str__(self):
+        return f"{self.purpose} code #{self.pk}"

@@ -20,24 +20,33 @@ __all__ = [
     "email_confirmation_sent",
     "email_confirmed",
     "email_removed",
+    "email_verification_code_rejected",
+    "login_code_rejected",
     "password_changed",
     "password_reset",
+    "password_reset_code_rejected",
     "password_set",
+    "pre_social_login",
+    "social_account_added",
+    "social_account_removed",
+    "social_account_updated",
     "user_logged_in",
     "user_logged_out",
     "user_login_failed",
     "user_signed_up",
 ]
 
-# sender=user.__class__; kwargs: request, response, user. Sent once a login completed every
-# step (password, then the second factor if any). Not sent by ``client.force_login``.
+# sender=user.__class__; kwargs: request, response, user, and sociallogin after a social login.
+# Sent once a login completed every step (password, then the second factor if any). Not sent
+# by ``client.force_login``.
 user_logged_in = Signal()
 
 # Django's own signals, re-exported:
 # user_logged_out: sender=user.__class__; kwargs: request, user.
 # user_login_failed: sender="django.contrib.auth"; kwargs: credentials (cleansed), request.
 
-# sender=user.__class__; kwargs: request, user. Signup created the account.
+# sender=user.__class__; kwargs: request, user, and sociallogin for a social signup. Signup
+# created the account.
 user_signed_up = Signal()
 
 # sender=user.__class__; kwargs: request, user. A user with no usable password set one.
@@ -53,6 +62,8 @@ password_reset = Signal()
 email_confirmed = Signal()
 
 # sender=EmailConfirmation; kwargs: request, confirmation, signup. A verification mail went out.
+# With ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED the sender and confirmation are a
+# CodeConfirmation (accounts.flows.email_code) with .email_address, as allauth sends its process.
 email_confirmation_sent = Signal()
 
 # sender=EmailAddress; kwargs: request, user, email_address. A logged-in user added an address.
@@ -68,7 +79,9 @@ email_changed = Signal()
 # sender=user.__class__; kwargs: request, user, method, plus per method:
 #   "password": username and/or email (login) or reauthenticated=True;
 #   "totp" / "recovery_codes": type, id, and reauthenticated=True when reauthenticating;
-#   "webauthn": type, id, passwordless=True for passkey login, reauthenticated=True.
+#   "webauthn": type, id, passwordless=True for passkey login, reauthenticated=True;
+#   "socialaccount": provider (the provider id), uid (the identity at the provider).
+#   "code": email (a code mailed to that address was typed, accounts.flows.login_by_code).
 authentication_step_completed = Signal()
 
 # sender=user.__class__; kwargs: email, user. Private: sent before an address is added; a
@@ -85,6 +98,25 @@ authenticator_used = Signal()
 # kwargs also: reauthentication.
 authentication_failed = Signal()
 
+# Social account signals (allauth.socialaccount.signals).
+# sender=SocialLogin; kwargs: request, sociallogin. The provider answered; sent before the
+# login, signup or connect it leads to.
+pre_social_login = Signal()
+# sender=SocialLogin; kwargs: request, sociallogin. A social account was connected to a user.
+social_account_added = Signal()
+# sender=SocialLogin; kwargs: request, sociallogin. A connected social account signed in or was
+# connected again; its data (and tokens) were refreshed.
+social_account_updated = Signal()
+# sender=SocialAccount; kwargs: request, socialaccount. A social account was disconnected.
+social_account_removed = Signal()
+# Codes by mail (allauth.account.signals). sender=the verification process class
+# (accounts.flows.login_by_code.LoginCodeVerificationProcess, ...EmailVerificationCodeProcess,
+# ...PasswordResetCodeProcess); kwargs: request, user, last_attempt (True when this wrong code
+# used up the attempts and voided the code). Never sent for an address without an account.
+login_code_rejected = Signal()
+email_verification_code_rejected = Signal()
+password_reset_code_rejected = Signal()
+
 # --- Project signals beyond allauth's (security events the activity app records) ----------
 
 # sender=user.__class__; kwargs: request, user, actor, count, scope. Sessions of ``user`` were
@@ -94,6 +126,22 @@ sessions_ended = Signal()
 # sender=user.__class__; kwargs: request, user. A login completed from a browser and network
 # never seen for this user before (the user was mailed a notice).
 new_device_login = Signal()
+
+# sender=the verification process class; kwargs: request, user (None for an address without
+# an account), email, purpose ("login", "email_verification", "password_reset"), resend. A
+# code was mailed (the code itself is never passed on).
+verification_code_sent = Signal()
+
+# sender=the verification process class; kwargs: request, user, email, purpose. A typed code
+# was right and is now spent.
+verification_code_accepted = Signal()
+
+# sender=user.__class__; kwargs: request, user. After the second factor the user chose to
+# trust this browser (MFA_TRUST_ENABLED): it skips the second factor until the trust ends.
+browser_trusted = Signal()
+
+# sender=user.__class__; kwargs: request, user. The user revoked every trusted browser.
+trusted_browsers_revoked = Signal()
 
 # sender=None; kwargs: request, action, user (the resolved account or None). A rate limit or
 # lockout refused a request.

@@ -13,7 +13,8 @@ class ActivityConfig(AppConfig):
 
         Django's own ``user_logged_in`` is deliberately not connected (``force_login`` and the
         bare ``login()`` send it); ``_add_email`` neither: a private veto hook sent before the
-        address exists, which ``email_added`` logs once it does.
+        address exists, which ``email_added`` logs once it does; nor ``pre_social_login``, a
+        hook sent before the social login's outcome is known.
         """
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_save
@@ -82,6 +83,38 @@ class ActivityConfig(AppConfig):
         signals.login_locked.connect(r.on_login_locked, dispatch_uid="activity.on_login_locked")
         signals.login_unlocked.connect(
             r.on_login_unlocked, dispatch_uid="activity.on_login_unlocked"
+        )
+        signals.social_account_added.connect(
+            r.on_social_account_added, dispatch_uid="activity.on_social_account_added"
+        )
+        signals.social_account_updated.connect(
+            r.on_social_account_updated, dispatch_uid="activity.on_social_account_updated"
+        )
+        signals.social_account_removed.connect(
+            r.on_social_account_removed, dispatch_uid="activity.on_social_account_removed"
+        )
+        signals.verification_code_sent.connect(
+            r.on_verification_code_sent, dispatch_uid="activity.on_verification_code_sent"
+        )
+        signals.verification_code_accepted.connect(
+            r.on_verification_code_accepted, dispatch_uid="activity.on_verification_code_accepted"
+        )
+        signals.login_code_rejected.connect(
+            r.on_login_code_rejected, dispatch_uid="activity.on_login_code_rejected"
+        )
+        signals.email_verification_code_rejected.connect(
+            r.on_email_verification_code_rejected,
+            dispatch_uid="activity.on_email_verification_code_rejected",
+        )
+        signals.password_reset_code_rejected.connect(
+            r.on_password_reset_code_rejected,
+            dispatch_uid="activity.on_password_reset_code_rejected",
+        )
+        signals.browser_trusted.connect(
+            r.on_browser_trusted, dispatch_uid="activity.on_browser_trusted"
+        )
+        signals.trusted_browsers_revoked.connect(
+            r.on_trusted_browsers_revoked, dispatch_uid="activity.on_trusted_browsers_revoked"
         )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"

@@ -104,6 +104,8 @@ class LoginLog(AuditLog):
         RECOVERY_CODES = "recovery_codes", "Password + recovery code"
         WEBAUTHN = "webauthn", "Password + security key"
         PASSKEY = "passkey", "Passkey"
+        SOCIALACCOUNT = "socialaccount", "Social account"
+        CODE = "code", "Mailed code"
 
     event = models.CharField(max_length=20, choices=Event.choices)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
@@ -150,6 +152,14 @@ class SecurityLog(AuditLog):
         LOGIN_UNLOCKED = "login_unlocked", "Login lockout lifted"
         SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
         ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
+        SOCIALACCOUNT_ADDED = "socialaccount_added", "Social account connected"
+        SOCIALACCOUNT_UPDATED = "socialaccount_updated", "Social account signed in"
+        SOCIALACCOUNT_REMOVED = "socialaccount_removed", "Social account disconnected"
+        CODE_SENT = "code_sent", "Code mailed"
+        CODE_ACCEPTED = "code_accepted", "Code accepted"
+        CODE_REJECTED = "code_rejected", "Wrong code"
+        BROWSER_TRUSTED = "browser_trusted", "Browser trusted (skips the second factor)"
+        TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", "Trusted browsers revoked"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

@@ -13,6 +13,12 @@ Decisions:
   ``authentication_step_completed`` only writes for reauthentication: the login itself is
   logged by ``user_logged_in`` with the method that completed it.
 - ``_add_email`` is a private veto hook sent before an address exists; ``email_added`` logs it.
+- Social accounts: connect, refresh (each social login) and disconnect go to SecurityLog with
+  the provider and uid (never tokens or the provider's data); ``pre_social_login`` is a hook
+  sent before the outcome is known and is not logged (the login or signup it leads to is).
+- Mailed codes (login, email verification, password reset): ``code_sent``, ``code_accepted``
+  and ``code_rejected`` rows carry the purpose and address (and ``last_attempt``), never the
+  code. A login whose second factor a trusted browser skipped has ``mfa_skipped`` in its row.
 """
 
 from accounts.users import find_user_by_login
@@ -26,12 +32,16 @@ def on_user_post_save(sender, instance, created, raw=False, **kwargs):
         services.profile_ensure(user=instance, new_user=True)
 
 
-def on_user_logged_in(sender, request, user, **kwargs):
+def on_user_logged_in(sender, request, user, sociallogin=None, **kwargs):
     services.login_log_create(
         request=request,
         event=LoginLog.Event.LOGIN,
         user=user,
         method=services.login_method_from_session(request),
+        extra={
+            **services.login_extra_from_session(request),
+            **({"provider": sociallogin.account.provider} if sociallogin is not None else {}),
+        },
     )
     services.profile_record_login(user=user, request=request)
 
@@ -228,4 +238,73 @@ def on_login_unlocked(sender, request, user, reason, **kwargs):
         event=SecurityLog.Event.LOGIN_UNLOCKED,
         user=user,
         extra={"reason": reason},
+    )
+
+
+def on_social_account_added(sender, request, sociallogin, **kwargs):
+    _social_account_changed(request, sociallogin.user, sociallogin.account, "added")
+
+
+def on_social_account_updated(sender, request, sociallogin, **kwargs):
+    _social_account_changed(request, sociallogin.user, sociallogin.account, "updated")
+
+
+def on_social_account_removed(sender, request, socialaccount, **kwargs):
+    _social_account_changed(request, socialaccount.user, socialaccount, "removed")
+
+
+def _social_account_changed(request, user, account, verb):
+    services.security_log_create(
+        request=request,
+        event=f"socialaccount_{verb}",
+        user=user,
+        extra={"provider": account.provider, "uid": account.uid},
+    )
+
+
+def on_verification_code_sent(sender, request, user, email, purpose, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.CODE_SENT,
+        user=user,
+        extra={"purpose": purpose, "email": email, "resend": bool(kwargs.get("resend"))},
+    )
+
+
+def on_verification_code_accepted(sender, request, user, email, purpose, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.CODE_ACCEPTED,
+        user=user,
+        extra={"purpose": purpose, "email": email},
+    )
+
+
+def _code_rejected(purpose):
+    def receiver(sender, request, user, last_attempt, **kwargs):
+        services.security_log_create(
+            request=request,
+            event=SecurityLog.Event.CODE_REJECTED,
+            user=user,
+            extra={"purpose": purpose, "last_attempt": last_attempt},
+        )
+
+    receiver.__name__ = f"on_{purpose}_code_rejected"
+    return receiver
+
+
+on_login_code_rejected = _code_rejected("login")
+on_email_verification_code_rejected = _code_rejected("email_verification")
+on_password_reset_code_rejected = _code_rejected("password_reset")
+
+
+def on_browser_trusted(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.BROWSER_TRUSTED, user=user
+    )
+
+
+def on_trusted_browsers_revoked(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.TRUSTED_BROWSERS_REVOKED, user=user
     )

@@ -27,6 +27,8 @@ _LOGIN_METHODS = {
     "totp": LoginLog.Method.TOTP,
     "recovery_codes": LoginLog.Method.RECOVERY_CODES,
     "webauthn": LoginLog.Method.WEBAUTHN,
+    "socialaccount": LoginLog.Method.SOCIALACCOUNT,
+    "code": LoginLog.Method.CODE,
 }
 REFERRAL_SESSION_KEY = "referral"
 
@@ -119,12 +121,22 @@ def login_method_from_session(request):
     maps by its method name (``password``, ``totp``, ``recovery_codes``, ``webauthn``).
     """
     records = get_authentication_records(request) if request is not None else []
+    records = [r for r in records if r.get("method") != "trusted_browser"]
     if not records:
         return ""
     last = records[-1]
     if last.get("method") == "webauthn" and last.get("passwordless"):
         return LoginLog.Method.PASSKEY
     return _LOGIN_METHODS.get(last.get("method"), "")
+
+
+def login_extra_from_session(request):
+    """``{"mfa_skipped": "trusted_browser"}`` when a trusted browser skipped the second
+    factor of this login (the last authentication record says so), else ``{}``."""
+    records = get_authentication_records(request) if request is not None else []
+    if records and records[-1].get("method") == "trusted_browser":
+        return {"mfa_skipped": "trusted_browser"}
+    return {}
 
 
 def logout_reason(request):

@@ -41,7 +41,14 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5", "django_tasks", "django_tasks_db"]
-LOCAL_APPS = ["accounts", "accounts.mfa", "accounts.usersessions", "accounts.outbox", "activity"]
+LOCAL_APPS = [
+    "accounts",
+    "accounts.mfa",
+    "accounts.usersessions",
+    "accounts.socialaccount",
+    "accounts.outbox",
+    "activity",
+]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [

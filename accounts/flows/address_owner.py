@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
+from accounts.flows.email_code import pretend_verification_code
 from accounts.flows.email_verification import reserve_verification_mail, send_verification_email
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
@@ -51,6 +52,8 @@ def mail_address(
         return send_verification_email(request, email_address=email_address, signup=signup)
     if not reserve_verification_mail(request, email_address.email):
         return False
+    if verification:  # by-code mode: the same code page, with a code nobody has
+        pretend_verification_code(request, email=email_address.email)
     get_adapter(request).send_mail(
         "account/email/address_in_use",
         email_address.email,

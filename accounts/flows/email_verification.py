@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
+from accounts.flows import email_code
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress
 from accounts.signals import email_confirmation_sent
@@ -62,6 +63,9 @@ def send_verification_email(
     """
     if not reserve_verification_mail(request, email_address.email):
         return False
+    if email_code.is_enabled():  # ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED: a code, no link
+        email_code.send_verification_code(request, email_address=email_address, signup=signup)
+        return True
     confirmation = EmailConfirmation(email_address)
     url = absolute_url(request, reverse("account_confirm_email", args=[confirmation.key]))
     template = (

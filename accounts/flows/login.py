@@ -23,8 +23,11 @@ from accounts.authentication import record_authentication
 from accounts.device_cookies import failed_login_key, issue_device_cookie, report_if_locked
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
+from accounts.flows.login_code import require_login_code
 from accounts.flows.new_device import notify_if_new_device
 from accounts.httpkit import absolute_url
+from accounts.mfa.trust.auth import is_enabled as trust_step_enabled
+from accounts.mfa.trust.auth import is_trusted_browser, stage_trust_step
 from accounts.mfa.utils import has_second_factor
 from accounts.models import User
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
@@ -57,6 +60,7 @@ class PendingLogin:
     at: float
     redirect_url: str
     remember: bool | None = None
+    sociallogin: dict | None = None  # a social login's data, for ``user_logged_in``
 
     def serialize(self) -> dict:
         return asdict(self)
@@ -164,21 +168,39 @@ def complete_password_step(
     )
     if needs_email_verification(user):
         return send_verification_instead_of_login(request, user)
+    code_step = require_login_code(request, user=user, redirect_url=redirect_url, remember=remember)
+    if code_step is not None:  # ACCOUNT_LOGIN_BY_CODE_REQUIRED: a mailed code comes next
+        return code_step
     if has_second_factor(user):
         return stage_pending_login(request, user=user, redirect_url=redirect_url, remember=remember)
     return perform_login(request, user=user, redirect_url=redirect_url, remember=remember)
 
 
 def stage_pending_login(
-    request: HttpRequest, *, user: User, redirect_url: str, remember: bool | None
+    request: HttpRequest,
+    *,
+    user: User,
+    redirect_url: str,
+    remember: bool | None,
+    sociallogin=None,
 ) -> HttpResponse:
     """Keep the half-done login in the session and ask for the second factor."""
+    if is_trusted_browser(request, user):  # MFA_TRUST_ENABLED: a trusted browser skips it
+        record_authentication(request, method="trusted_browser")
+        return perform_login(
+            request,
+            user=user,
+            redirect_url=redirect_url,
+            remember=remember,
+            sociallogin=sociallogin,
+        )
     pending = PendingLogin(
         user_id=user.pk,
         auth_hash=user.get_session_auth_hash(),
         at=time.time(),
         redirect_url=redirect_url,
         remember=remember,
+        sociallogin=sociallogin.serialize() if sociallogin is not None else None,
     )
     request.session[PENDING_LOGIN_SESSION_KEY] = pending.serialize()
     return HttpResponseRedirect(reverse("mfa_authenticate"))
@@ -213,18 +235,39 @@ def resume_pending_login(
 ) -> HttpResponse:
     """The second factor was accepted: finish the staged login."""
     clear_pending_login(request)
+    if trust_step_enabled():  # MFA_TRUST_ENABLED: first ask whether to trust this browser
+        return stage_trust_step(request, pending.serialize())
     return perform_login(
-        request, user=user, redirect_url=pending.redirect_url, remember=pending.remember
+        request,
+        user=user,
+        redirect_url=pending.redirect_url,
+        remember=pending.remember,
+        sociallogin=restore_sociallogin(pending, user),
     )
 
 
+def restore_sociallogin(pending: PendingLogin, user: User):
+    """The social login a pending login came from (kept through the second step), or None."""
+    if not pending.sociallogin:
+        return None
+    from accounts.socialaccount.sociallogin import SocialLogin
+
+    return SocialLogin.restore(pending.sociallogin, user=user)
+
+
 def perform_login(
-    request: HttpRequest, *, user: User, redirect_url: str | None, remember: bool | None = None
+    request: HttpRequest,
+    *,
+    user: User,
+    redirect_url: str | None,
+    remember: bool | None = None,
+    sociallogin=None,
 ) -> HttpResponse:
     """Log ``user`` in (rotating the session key), record the session, send ``user_logged_in``.
 
     ``remember=False`` makes the session end when the browser closes, and on the server
-    after ``ACCOUNT_SESSION_NOT_REMEMBERED_LIFETIME``. Afterwards the user's
+    after ``ACCOUNT_SESSION_NOT_REMEMBERED_LIFETIME``. A social login passes
+    its ``sociallogin``, which ``user_logged_in`` then carries (as in allauth). Afterwards the user's
     session records that cannot be live any more are dropped (one query, so the table stays
     bounded even without the periodic job) and the new-device notice goes out if due.
     """
@@ -236,7 +279,10 @@ def perform_login(
     adapter = get_adapter(request)
     response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
     issue_device_cookie(request, response, user=user)
-    user_logged_in.send(sender=user.__class__, request=request, response=response, user=user)
+    extra = {"sociallogin": sociallogin} if sociallogin is not None else {}
+    user_logged_in.send(
+        sender=user.__class__, request=request, response=response, user=user, **extra
+    )
     prune_ended_records(user)
     notify_if_new_device(request, user=user)
     return response

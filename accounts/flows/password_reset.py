@@ -151,16 +151,13 @@ def get_reset_user(request: HttpRequest, *, uidb36: str) -> User | None:
 
 
 @transaction.atomic
-def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
-    """Store the new password and end *all* of the user's sessions; log nobody in.
+def reset_password_by_key(request: HttpRequest, *, user: User, password: str) -> None:
+    """The emailed link's reset: ``reset_password`` once the stashed key is checked again on
+    the *locked* user row.
 
-    Clears the failed-login budget of the account (a reset is the way out of a lockout),
-    sends ``password_reset`` (then ``sessions_ended``) and mails a "password was reset" notice.
-
-    Single use under concurrency: the user's row is locked and the stashed key checked again
-    against it, so of several browsers posting one link at once exactly one resets (the
-    others wait for the lock, then find the key void since the password changed) and the rest
-    get ``FlowError("invalid_key")``.
+    Single use under concurrency: of several browsers posting one link at once exactly one
+    resets; the others wait for the lock, then find the key void (the password it hashes
+    changed) and get ``FlowError("invalid_key")``.
     """
     locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
     stash = request.session.get(RESET_KEY_SESSION_KEY)
@@ -168,7 +165,16 @@ def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     if locked is None or not default_token_generator.check_token(locked, key or ""):
         request.session.pop(RESET_KEY_SESSION_KEY, None)
         raise FlowError(USED_KEY, code="invalid_key")
-    user = locked
+    reset_password(request, user=locked, password=password)
+
+
+@transaction.atomic
+def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
+    """Store the new password and end *all* of the user's sessions; log nobody in.
+
+    Clears the failed-login budget of the account (a reset is the way out of a lockout),
+    sends ``password_reset`` (then ``sessions_ended``) and mails a "password was reset" notice.
+    """
     user.set_password(password)
     user.save(update_fields=["password"])
     request.session.pop(RESET_KEY_SESSION_KEY, None)

@@ -14,6 +14,7 @@ from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
 from accounts.exceptions import FlowError
 from accounts.flows.address_owner import mail_address
+from accounts.flows.email_code import pretend_verification_code
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
@@ -88,6 +89,7 @@ def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: s
     most one such mail per address per ``confirm_email`` window, so nobody can flood them.
     """
     User().set_password(password)
+    pretend_verification_code(request, email=email)  # by-code mode: the same code page
     if ratelimit.consume(request, "confirm_email", key=email.lower()):
         get_adapter(request).send_mail(
             "account/email/account_already_exists",

@@ -77,6 +77,52 @@ class AppSettings(AppSettingsBase):
         ignored unless ``DEBUG`` is on."""
         return self._bool("WEBAUTHN_ALLOW_INSECURE_ORIGIN", False)
 
+    @property
+    def SUPPORTED_TYPES(self) -> tuple[str, ...]:
+        """The kinds of second factor offered (``"totp"``, ``"recovery_codes"``,
+        ``"webauthn"``); a type left out loses its pages and buttons. All three by default
+        (this site offered them all before the setting existed)."""
+        value = self._strings("SUPPORTED_TYPES", ("totp", "recovery_codes", "webauthn"))
+        allowed = {"totp", "recovery_codes", "webauthn"}
+        if not set(value) <= allowed:
+            raise self._fail(
+                "SUPPORTED_TYPES", value, 'a list of "totp", "recovery_codes", "webauthn"'
+            )
+        return value
+
+    @property
+    def PASSKEY_LOGIN_ENABLED(self) -> bool:
+        """Offer "sign in with a passkey" (``mfa_login_webauthn``). On by default: this site
+        offered passkey login before the setting existed (allauth's default is off)."""
+        return self._bool("PASSKEY_LOGIN_ENABLED", True)
+
+    @property
+    def PASSKEY_SIGNUP_ENABLED(self) -> bool:
+        """Offer signing up with an email address and a passkey, no password
+        (``account_signup_by_passkey``). Needs ``ACCOUNT_EMAIL_VERIFICATION = "mandatory"``
+        with ``ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED``, checked at start-up."""
+        return self._bool("PASSKEY_SIGNUP_ENABLED", False)
+
+    @property
+    def TRUST_ENABLED(self) -> bool:
+        """After the second factor, offer to trust this browser: it then skips the second
+        factor for that user until the cookie expires or the security setup changes."""
+        return self._bool("TRUST_ENABLED", False)
+
+    @property
+    def TRUST_COOKIE_AGE(self) -> int:
+        """Seconds a trusted browser stays trusted (a ``timedelta`` is accepted too)."""
+        value = self._setting("TRUST_COOKIE_AGE", 14 * 24 * 60 * 60)
+        if hasattr(value, "total_seconds"):
+            value = int(value.total_seconds())
+        if isinstance(value, bool) or not isinstance(value, int) or value < 60:
+            raise self._fail("TRUST_COOKIE_AGE", value, "at least 60 seconds")
+        return value
+
+    @property
+    def TRUST_COOKIE_NAME(self) -> str:
+        return self._str("TRUST_COOKIE_NAME", "mfa_trusted") or "mfa_trusted"
+
 
 _app_settings = AppSettings("MFA_")
 

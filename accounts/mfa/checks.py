@@ -23,4 +23,31 @@ def check_mfa_settings(app_configs=None, **kwargs):
     errors += form_overrides_errors(
         "MFA_FORMS", app_settings.FORMS, FORM_NAMES, check_id="mfa.E003"
     )
+    errors += passkey_signup_errors()
     return errors
+
+
+def passkey_signup_errors() -> list[checks.Error]:
+    """Passkey signup creates accounts without a password: the address must be proven by a
+    code before the passkey is made (allauth's requirement), and passkeys must be on."""
+    from accounts import app_settings as account_settings
+    from accounts.app_settings import EmailVerification
+
+    try:
+        if not app_settings.PASSKEY_SIGNUP_ENABLED:
+            return []
+        ok = (
+            account_settings.EMAIL_VERIFICATION == EmailVerification.MANDATORY
+            and account_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED
+            and "webauthn" in app_settings.SUPPORTED_TYPES
+        )
+    except ImproperlyConfigured:
+        return []  # reported with the setting's own check
+    if ok:
+        return []
+    message = (
+        'MFA_PASSKEY_SIGNUP_ENABLED needs ACCOUNT_EMAIL_VERIFICATION = "mandatory", '
+        'ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True and "webauthn" in '
+        "MFA_SUPPORTED_TYPES."
+    )
+    return [checks.Error(message, id="mfa.E004", obj="MFA_PASSKEY_SIGNUP_ENABLED")]

@@ -40,3 +40,16 @@ class Authenticator(models.Model):
 
     def __str__(self):
         return f"{self.get_type_display()} of {self.user_id}"
+
+
+class TrustRevocation(models.Model):
+    """When a user last revoked every trusted browser (``MFA_TRUST_ENABLED``): trust cookies
+    issued before ``revoked_at`` no longer skip the second factor."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mfa_trust_revocation"
+    )
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"trust of {self.user_id} revoked at {self.revoked_at:%Y-%m-%d %H:%M}"

@@ -12,6 +12,7 @@ from accounts.decorators import reauthentication_required
 from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
 from accounts.flows import manage_email
+from accounts.flows.email_code import redirect_to_code_entry
 from accounts.forms import get_form_class
 from accounts.forms.email import AddEmailForm, EmailActionForm, user_addresses
 
@@ -62,11 +63,11 @@ class EmailView(View):
             except ValidationError as error:
                 status = _add_flow_error(form, error)
             else:
-                return redirect("account_email")
+                return redirect_to_code_entry(request, redirect("account_email"))
         return self.render_page(request, add_form=form, status=status)
 
     def action_send(self, request):
-        return self._act(request, manage_email.resend_verification)
+        return redirect_to_code_entry(request, self._act(request, manage_email.resend_verification))
 
     @reauth_required
     def action_remove(self, request):

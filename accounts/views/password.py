@@ -13,7 +13,7 @@ from django.views.generic import FormView, TemplateView
 from accounts import ratelimit
 from accounts.decorators import factor_reauthentication_required
 from accounts.exceptions import FlowError, RateLimited
-from accounts.flows import password_change, password_reset
+from accounts.flows import password_change, password_reset, password_reset_by_code
 from accounts.forms import get_form_class
 from accounts.forms.password import (
     ChangePasswordForm,
@@ -95,12 +95,18 @@ class ResetPasswordView(FormView):
         return get_form_class("reset_password", ResetPasswordForm)
 
     def form_valid(self, form):
+        by_code = password_reset_by_code.is_enabled()  # ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED
+        flow = password_reset_by_code.request_password_reset_code if by_code else None
         try:
-            password_reset.request_password_reset(self.request, email=form.cleaned_data["email"])
+            (flow or password_reset.request_password_reset)(
+                self.request, email=form.cleaned_data["email"]
+            )
         except RateLimited as error:
             form.add_error("email", error)
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        return redirect("account_reset_password_done")
+        return redirect(
+            "account_confirm_password_reset_code" if by_code else "account_reset_password_done"
+        )
 
 
 @method_decorator(
@@ -143,7 +149,7 @@ class ResetPasswordFromKeyView(FormView):
 
     def form_valid(self, form):
         try:
-            password_reset.reset_password(
+            password_reset.reset_password_by_key(
                 self.request, user=self.reset_user, password=form.cleaned_data["password1"]
             )
         except FlowError:  # the link was used meanwhile (another browser, same moment)

@@ -16,7 +16,7 @@ from accounts.internal.rates import parse_rates
 from accounts.mfa.models import Authenticator
 from activity.models import MFALog, SecurityLog
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
-from tests.helpers.live import LiveBrowser, run_at_once
+from tests.helpers.live_browser import LiveBrowser, run_at_once
 from tests.helpers.mfa import add_recovery_codes, add_totp, current_code
 from tests.helpers.webauthn import REAUTH_URL, SECOND_STEP_URL, make_key
 from tests.helpers.webauthn_soft import SoftAuthenticator

@@ -16,7 +16,7 @@ from accounts import app_settings
 from accounts.models import EmailAddress, User
 from activity.models import SecurityLog
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
-from tests.helpers.live import LiveBrowser, run_at_once
+from tests.helpers.live_browser import LiveBrowser, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

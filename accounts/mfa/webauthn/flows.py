@@ -26,6 +26,7 @@ from accounts.flows.login import (
     resume_pending_login,
     send_verification_instead_of_login,
 )
+from accounts.flows.login_code import require_login_code
 from accounts.mfa.base.flows import (
     delete_and_cleanup,
     post_authentication,
@@ -177,6 +178,11 @@ def login_with_passkey(
         return send_verification_instead_of_login(request, user)
     clear_pending_login(request)
     post_authentication(request, user=user, authenticator=authenticator, passwordless=True)
+    code_step = require_login_code(
+        request, user=user, redirect_url=redirect_url, remember=None, method="mfa"
+    )
+    if code_step is not None:  # ACCOUNT_LOGIN_BY_CODE_REQUIRED for passkey logins too
+        return code_step
     return perform_login(request, user=user, redirect_url=redirect_url)
 
 

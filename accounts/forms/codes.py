@@ -1,0 +1,33 @@
+"""Forms of the mailed-code flows (allauth's field names: ``email``, ``code``)."""
+
+from django import forms
+
+
+class RequestLoginCodeForm(forms.Form):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class ConfirmCodeForm(forms.Form):
+    """A mailed code as typed; whether it is right is the flow's business."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "placeholder": "XXXX-XXXX",
+            }
+        ),
+    )
+
+
+class ConfirmLoginCodeForm(ConfirmCodeForm):
+    pass
