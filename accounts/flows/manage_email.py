@@ -94,8 +94,8 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
 
     At most ``ACCOUNT_MAX_EMAIL_ADDRESSES``, exact under concurrency (the user's row is locked
     while counting). Signals, in order: ``_add_email`` (a receiver may veto with
-    ``ValidationError``; nothing is saved), ``email_confirmation_sent`` (when the mail went out), ``email_added``. The
-    primary address then gets a notice.
+    ``ValidationError``; nothing is saved), ``email_confirmation_sent`` (when the mail went
+    out), ``email_added``. The primary address then gets a notice.
     """
     ratelimit.consume_or_raise(
         request,
