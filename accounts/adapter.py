@@ -40,8 +40,16 @@ class DefaultAccountAdapter:
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Whether new accounts may be created now. ``False`` shows the "signup closed" page
-        (``account/signup_closed.html``, status 403) instead of the form."""
-        return True
+        (``account/signup_closed.html``, status 403) instead of the form.
+
+        The default follows ``ACCOUNT_SIGNUP_OPEN``, and a closed signup stays open to a
+        browser that followed a usable invitation link (created by staff in the admin).
+        """
+        if app_settings.SIGNUP_OPEN:
+            return True
+        from accounts.invitations import get_pending_invitation
+
+        return get_pending_invitation(request) is not None
 
     def clean_username(self, username: str) -> str:
         """Validate a new username (already NFKC-normalised); raise ``ValidationError``.

@@ -54,6 +54,12 @@ class EmailVerification(enum.StrEnum):
     MANDATORY = "mandatory"
 
 
+# The signup fields a site may ask for (``ACCOUNT_SIGNUP_FIELDS``; a trailing ``*`` makes
+# one required, as in allauth).
+SIGNUP_FIELD_NAMES = ("username", "email", "email2", "password1", "password2")
+LOGIN_METHOD_NAMES = ("username", "email")
+
+
 class AppSettings(AppSettingsBase):
     @property
     def ADAPTER(self) -> str:
@@ -66,6 +72,107 @@ class AppSettings(AppSettingsBase):
         ``"signup"``, ``"add_email"``, ``"change_password"``, ``"set_password"``,
         ``"reset_password"``, ``"reset_password_from_key"``, ``"reauthenticate"``)."""
         return self._dict("FORMS", {})
+
+    @property
+    def SIGNUP_FIELDS(self) -> dict[str, dict[str, bool]]:
+        """The signup form's fields in allauth's notation, ``{name: {"required": bool}}``.
+
+        ``["email*", "password1*", "password2*"]`` makes email-only accounts; ``"username"``
+        without a star makes the username optional; ``"email2"`` asks for the address twice.
+        ``password1`` must be there and required (no password-less signup yet).
+        """
+        value = self._setting("SIGNUP_FIELDS", ["username*", "email*", "password1*", "password2*"])
+        expected = (
+            "a list of field names from "
+            + ", ".join(SIGNUP_FIELD_NAMES)
+            + ' (a trailing "*" makes one required), with "password1*"'
+        )
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise self._fail("SIGNUP_FIELDS", value, expected)
+        fields: dict[str, dict[str, bool]] = {}
+        for item in value:
+            if not isinstance(item, str):
+                raise self._fail("SIGNUP_FIELDS", value, expected)
+            name, required = item.removesuffix("*"), item.endswith("*")
+            if name not in SIGNUP_FIELD_NAMES or name in fields:
+                raise self._fail("SIGNUP_FIELDS", value, expected)
+            fields[name] = {"required": required}
+        if not fields.get("password1", {}).get("required"):
+            raise self._fail("SIGNUP_FIELDS", value, expected)
+        if "username" not in fields and "email" not in fields:
+            raise self._fail("SIGNUP_FIELDS", value, expected + ', and "username" or "email"')
+        for second, first in (("password2", "password1"), ("email2", "email")):
+            if second in fields:
+                fields[second]["required"] = fields[first]["required"] if first in fields else False
+                if first not in fields:
+                    raise self._fail("SIGNUP_FIELDS", value, f"{expected}; {second} needs {first}")
+        return fields
+
+    @property
+    def LOGIN_METHODS(self) -> frozenset[str]:
+        """What a user may type to log in: ``{"username"}``, ``{"email"}`` or both."""
+        value = self._setting("LOGIN_METHODS", {"username", "email"})
+        if (
+            isinstance(value, str)
+            or not isinstance(value, set | frozenset | list | tuple)
+            or not value
+            or any(method not in LOGIN_METHOD_NAMES for method in value)
+        ):
+            raise self._fail("LOGIN_METHODS", value, 'a non-empty set of "username", "email"')
+        return frozenset(value)
+
+    @property
+    def SIGNUP_OPEN(self) -> bool:
+        """Whether anyone may sign up. ``False`` closes signup (the "signup closed" page)
+        except through an invitation link staff created in the admin. The adapter's
+        ``is_open_for_signup`` reads it; override that hook for finer rules."""
+        return self._bool("SIGNUP_OPEN", True)
+
+    @property
+    def SIGNUP_FORM_HONEYPOT_FIELD(self) -> str:
+        """Name of a hidden signup field only bots fill in (allauth's setting; "" for none).
+        A filled honeypot gets the usual "done" answer and nothing is created."""
+        value = self._str("SIGNUP_FORM_HONEYPOT_FIELD", "")
+        if value and (not value.isidentifier() or value in SIGNUP_FIELD_NAMES):
+            raise self._fail(
+                "SIGNUP_FORM_HONEYPOT_FIELD", value, "a field name not used by the form"
+            )
+        return value
+
+    @property
+    def INVITATION_EXPIRE_DAYS(self) -> int:
+        """Days an invitation link created by staff stays usable."""
+        return self._int("INVITATION_EXPIRE_DAYS", 7, minimum=1)
+
+    @property
+    def CHANGE_EMAIL(self) -> bool:
+        """allauth's email-change mode: every user has exactly one address; a new one waits
+        as pending and replaces the old once verified (``email_changed``)."""
+        return self._bool("CHANGE_EMAIL", False)
+
+    @property
+    def EMAIL_NOTIFICATIONS(self) -> bool:
+        """Whether users are mailed security notices (password, addresses, two-factor...)."""
+        return self._bool("EMAIL_NOTIFICATIONS", True)
+
+    @property
+    def DELETION_GRACE_DAYS(self) -> int:
+        """Days a deleted account waits (deactivated) before ``purge_deleted_accounts``
+        removes it; signing in meanwhile can cancel. 0 purges at the next run."""
+        return self._int("DELETION_GRACE_DAYS", 7, minimum=0)
+
+    @property
+    def RATE_LIMIT_ALLOWLIST(self) -> tuple:
+        """Client addresses or networks (``"10.0.0.0/8"``) never rate-limited nor locked out."""
+        import ipaddress
+
+        value = self._strings("RATE_LIMIT_ALLOWLIST", ())
+        try:
+            return tuple(ipaddress.ip_network(item, strict=False) for item in value)
+        except ValueError:
+            raise self._fail(
+                "RATE_LIMIT_ALLOWLIST", value, "a list of IP addresses or networks"
+            ) from None
 
     @property
     def EMAIL_VERIFICATION(self) -> EmailVerification:

@@ -37,4 +37,33 @@ def check_account_settings(app_configs=None, **kwargs):
     errors += form_overrides_errors(
         "ACCOUNT_FORMS", app_settings.FORMS, FORM_NAMES, check_id="accounts.E003"
     )
+    crossed = ("ACCOUNT_SIGNUP_FIELDS", "ACCOUNT_LOGIN_METHODS", "ACCOUNT_EMAIL_VERIFICATION")
+    if not any(e.obj in crossed for e in errors):
+        errors += signup_and_login_errors()
     return errors
+
+
+def signup_and_login_errors() -> list[checks.Error]:
+    """Every account signup creates must be able to log in with ``ACCOUNT_LOGIN_METHODS``."""
+    fields, methods = app_settings.SIGNUP_FIELDS, app_settings.LOGIN_METHODS
+    problems = []
+    for method in sorted(methods):
+        if method not in fields:
+            problems.append(
+                f'ACCOUNT_LOGIN_METHODS has "{method}" but ACCOUNT_SIGNUP_FIELDS has no '
+                f'"{method}" field.'
+            )
+    if not any(fields.get(method, {}).get("required") for method in methods):
+        login_with = " or ".join(f'"{m}*"' for m in sorted(methods))
+        problems.append(
+            f"ACCOUNT_SIGNUP_FIELDS must require a field users log in with ({login_with}), "
+            "or some accounts could never log in."
+        )
+    if (
+        app_settings.EMAIL_VERIFICATION == app_settings.EmailVerification.MANDATORY
+        and not fields.get("email", {}).get("required")
+    ):
+        problems.append(
+            'ACCOUNT_EMAIL_VERIFICATION = "mandatory" needs "email*" in ACCOUNT_SIGNUP_FIELDS.'
+        )
+    return [checks.Error(p, id="accounts.E004", obj="ACCOUNT_SIGNUP_FIELDS") for p in problems]

@@ -47,11 +47,14 @@ def factor_reauthentication_required(
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
+            from accounts.mfa.required import in_required_setup
             from accounts.mfa.utils import has_second_factor
 
             if has_second_factor(request.user):
                 if not did_recently_authenticate(request, level=Level.FACTOR):
                     return reauthenticate_redirect(request, "mfa_reauthenticate")
+            elif in_required_setup(request):
+                pass  # MFA_REQUIRED: the first setup after login asks for nothing more
             elif password_fallback and not did_recently_authenticate(request):
                 return reauthenticate_redirect(request)
             return view(request, *args, **kwargs)

@@ -5,6 +5,7 @@ Second factors live in ``accounts.mfa.models``, session records in
 """
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -15,6 +16,14 @@ class AccountUserManager(UserManager):
     def get_by_natural_key(self, username):
         """Look usernames up case-insensitively, as they are unique that way."""
         return self.get(username__iexact=self.model.normalize_username(username))
+
+    def _create_user_object(self, username, email, password, **extra_fields):
+        """Django's, but an email-only account (no username, an address) is allowed."""
+        if not username and email:
+            user = super()._create_user_object("-", email, password, **extra_fields)
+            user.username = None
+            return user
+        return super()._create_user_object(username, email, password, **extra_fields)
 
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         """``createsuperuser``: also record the address, so the email pages know it."""
@@ -31,6 +40,20 @@ class User(AbstractUser):
     ``EmailAddress`` among verified ones.
     """
 
+    # Optional: email-only sites (``ACCOUNT_SIGNUP_FIELDS`` without "username") store NULL,
+    # which the case-insensitive unique constraint lets many accounts share.
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="150 characters or fewer. Letters, digits and @/./+/-/_ only. "
+        "Empty for accounts that sign in by email address.",
+        validators=[UnicodeUsernameValidator()],
+        error_messages={"unique": "A user with that username already exists."},
+    )
+
     objects = AccountUserManager()
 
     class Meta(AbstractUser.Meta):
@@ -39,12 +62,23 @@ class User(AbstractUser):
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
 
+    def __str__(self):
+        return self.get_username()
+
+    def get_username(self) -> str:
+        """The name to show: the username, or the address of an email-only account."""
+        return self.username or self.email or f"user {self.pk}"
+
+    def natural_key(self):
+        return (self.username,)
+
     def clean(self):
+        username = self.username  # Django's clean() would copy get_username() (the address)
         super().clean()
-        self.username = self.normalize_username(self.username)
+        self.username = self.normalize_username(username) or None
 
     def save(self, *args, **kwargs):
-        self.username = self.normalize_username(self.username)
+        self.username = self.normalize_username(self.username) or None
         super().save(*args, **kwargs)
 
 
@@ -137,3 +171,49 @@ class VerificationCode(models.Model):
 
     def __str__(self):
         return f"{self.purpose} code #{self.pk}"
+
+
+class Invitation(models.Model):
+    """A single-use signup link staff create in the admin, for sites whose signup is closed.
+
+    Only a SHA-256 of the link's key is stored: the link is shown once, to the staff member
+    who created it. ``email``, when set, is the only address the invitation signs up.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(
+        max_length=254, blank=True, help_text="Optional: only this address may use the link."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    used_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"invitation {self.pk}" + (f" for {self.email}" if self.email else "")
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()
+
+
+class AccountDeletion(models.Model):
+    """A user asked for their account to be deleted: it is deactivated now and removed by
+    ``purge_deleted_accounts`` once ``purge_after`` has passed, unless they cancel by signing
+    in (``accounts.flows.delete_account``)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="deletion")
+    requested_at = models.DateTimeField(default=timezone.now)
+    purge_after = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"deletion of {self.user_id} after {self.purge_after:%Y-%m-%d}"

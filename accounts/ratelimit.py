@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import logging
 import threading
 import time
@@ -183,8 +184,23 @@ def _decrement(cache_key):
         pass
 
 
+def is_allowlisted(request: HttpRequest) -> bool:
+    """Whether the client's address is in ``ACCOUNT_RATE_LIMIT_ALLOWLIST`` (never limited,
+    never locked out, as django-axes' allow-list)."""
+    networks = app_settings.RATE_LIMIT_ALLOWLIST
+    if not networks:
+        return False
+    try:
+        address = ipaddress.ip_address(get_client_ip(request) or "")
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
 def is_limited(request: HttpRequest, action: str, *, key: str | None = None, user=None) -> bool:
     """True when one of the action's budgets is used up. Does not count an attempt."""
+    if is_allowlisted(request):
+        return False
     try:
         for rate, cache_key in _keys(request, action, key, user):
             if (cache.get(cache_key) or 0) >= rate.amount:
@@ -220,6 +236,8 @@ def consume(request: HttpRequest, action: str, *, key: str | None = None, user=N
     ``/user`` rate) are skipped. With the cache down, a guessable action raises
     ``CacheUnavailable`` and any other is let through (see the module docstring).
     """
+    if is_allowlisted(request):
+        return True
     counted = []
     try:
         for rate, cache_key in _keys(request, action, key, user):
@@ -304,3 +322,45 @@ def rate_limit(action: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable
         return wrapped
 
     return decorator
+
+
+# --- Lockouts seen from the admin: by account and by IP, not by request ------------------------
+
+
+def _subject_keys(*, ip=None, user_id=None):
+    """``(action, rate, cache key)`` of every budget of every action that counts ``ip`` or
+    the account ``user_id`` (its ``user:<pk>`` key and its per-user budgets)."""
+    account = f"user:{user_id}" if user_id is not None else None
+    for action in app_settings.RATE_LIMITS:
+        for rate in get_rates(action):
+            subject = ip if rate.per == "ip" else account
+            if subject:
+                yield action, rate, _cache_key(action, rate, subject)
+
+
+def locked_actions(*, ip=None, user_id=None) -> list[str]:
+    """The actions whose budget for ``ip`` or the account is used up right now."""
+    return sorted(
+        {
+            action
+            for action, rate, cache_key in _subject_keys(ip=ip, user_id=user_id)
+            if (cache.get(cache_key) or 0) >= rate.amount
+        }
+    )
+
+
+def lift(*, ip=None, user_id=None) -> list[str]:
+    """Forget every attempt counted against ``ip`` and the account; return the actions that
+    were locked. (Only the current windows hold counts: older ones have expired.)"""
+    locked = locked_actions(ip=ip, user_id=user_id)
+    for _action, _rate, cache_key in _subject_keys(ip=ip, user_id=user_id):
+        cache.delete(cache_key)
+    return locked
+
+
+def longest_period() -> int:
+    """Seconds of the longest budget: no lockout lasts longer."""
+    return max(
+        (rate.period for action in app_settings.RATE_LIMITS for rate in get_rates(action)),
+        default=0,
+    )

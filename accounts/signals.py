@@ -159,3 +159,38 @@ login_locked = Signal()
 # sender=user.__class__; kwargs: request, user, reason. A lockout ended early; reason
 # "password_reset" (a completed reset clears it).
 login_unlocked = Signal()
+
+# sender=Invitation; kwargs: request, invitation, actor. Staff created a signup invitation.
+invitation_created = Signal()
+
+# sender=Invitation; kwargs: request, user, invitation. A signup used an invitation link.
+invitation_accepted = Signal()
+
+# sender=user.__class__; kwargs: request, user. A user who must have a second factor
+# (MFA_REQUIRED or the MFA adapter) and has none was sent to set one up (once per session).
+mfa_setup_required = Signal()
+
+# sender=user.__class__; kwargs: request, user, purge_after. The user asked to delete their
+# account: it is deactivated and signed out everywhere; purge_after ends the grace period.
+account_deletion_requested = Signal()
+
+# sender=user.__class__; kwargs: request, user. A sign-in during the grace period cancelled
+# the deletion: the account is active again.
+account_deletion_cancelled = Signal()
+
+# sender=user.__class__; kwargs: request (None from purge_deleted_accounts), user, actor
+# (staff deleting at once, or None). Sent just before the user row is deleted; audit rows
+# keep their username/email snapshot and lose the link.
+account_deleted = Signal()
+
+# sender=user.__class__; kwargs: request, user, data (a dict). "Download my data" is being
+# built: receivers add their app's section to ``data`` (JSON-ready values, never a secret).
+account_data_requested = Signal()
+
+# sender=user.__class__; kwargs: request, user. The user downloaded their data.
+account_data_exported = Signal()
+
+# sender=user.__class__; kwargs: request (None from a command), user (the account, or None),
+# ip (or None), actor (the staff member, or None), actions (those that were locked). Staff
+# lifted a rate-limit lockout.
+lockout_lifted = Signal()

@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from accounts.views import auth, codes, email, passkey_signup, password, reauth
+from accounts.views import auth, codes, data, email, passkey_signup, password, reauth
 
 urlpatterns = [
     # Signup, login, logout (views/auth.py)
@@ -12,6 +12,7 @@ urlpatterns = [
         passkey_signup.signup_by_passkey_view,
         name="account_signup_by_passkey",
     ),
+    path("invitation/<str:key>/", auth.invitation, name="account_invitation"),
     path("login/", auth.login, name="account_login"),
     path("logout/", auth.logout, name="account_logout"),
     path("inactive/", auth.inactive, name="account_inactive"),
@@ -53,6 +54,10 @@ urlpatterns = [
         password.reset_password_from_key,
         name="account_reset_password_from_key",
     ),
+    # The user's own data (views/data.py)
+    path("delete/", data.delete_account, name="account_delete"),
+    path("delete/cancel/", data.cancel_deletion, name="account_delete_cancel"),
+    path("export/", data.export_data, name="account_export"),
     # Two-factor authentication (accounts.mfa) and sessions (accounts.usersessions)
     path("2fa/", include("accounts.mfa.urls")),
     path("", include("accounts.usersessions.urls")),

@@ -1,5 +1,6 @@
 """Looking users up by what they type: a username or an email address."""
 
+from accounts import app_settings
 from accounts.models import EmailAddress, User
 
 
@@ -41,7 +42,10 @@ def find_user_by_login(value, *, request=None):
 
 
 def _lookup(value):
-    if not is_email_login(value):
+    methods = app_settings.LOGIN_METHODS
+    if not is_email_login(value) or "email" not in methods:
+        if "username" not in methods:
+            return None
         return User.objects.filter(username__iexact=value).first()
     address = (
         EmailAddress.objects.matching(value)

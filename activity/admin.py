@@ -9,7 +9,7 @@ import ipaddress
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db import connections
@@ -20,8 +20,17 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+from accounts import ratelimit
 from accounts.admin import UserAdmin as AccountsUserAdmin
-from activity.models import AppendOnlyQuerySet, LoginLog, MFALog, SecurityLog, UserProfile
+from accounts.flows.lockouts import lift_lockout
+from activity.models import (
+    AppendOnlyQuerySet,
+    LoginLog,
+    MFALog,
+    RateLimitRefusal,
+    SecurityLog,
+    UserProfile,
+)
 
 # Above this many rows (by the planner's estimate), an unfiltered changelist trusts the
 # estimate instead of running COUNT(*) over the whole table.
@@ -349,3 +358,80 @@ class UserAdmin(AccountsUserAdmin):
     def get_inlines(self, request, obj):
         # On the add page there is no profile yet: the post_save receiver creates it.
         return super().get_inlines(request, obj) if obj is not None else []
+
+
+# --- Lockouts (django-axes style): recent refusals, who is locked now, lift one ---------------
+
+# The "locked now" filter looks at this many recent refusals at most (each costs cache reads).
+LOCKED_NOW_SCAN_LIMIT = 500
+
+
+class LockedNowFilter(admin.SimpleListFilter):
+    title = "locked now"
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        since = timezone.now() - timedelta(seconds=ratelimit.longest_period())
+        recent = queryset.filter(created_at__gte=since).values_list("pk", "user_id", "ip_address")
+        locked, seen = [], {}
+        for pk, user_id, ip in recent[:LOCKED_NOW_SCAN_LIMIT]:
+            if (user_id, ip) not in seen:
+                seen[user_id, ip] = bool(ratelimit.locked_actions(ip=ip, user_id=user_id))
+            if seen[user_id, ip]:
+                locked.append(pk)
+        return queryset.filter(pk__in=locked)
+
+
+class TargetFilter(admin.SimpleListFilter):
+    title = "aimed at"
+    parameter_name = "target"
+
+    def lookups(self, request, model_admin):
+        return [("account", "An account"), ("ip", "An IP address only")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "account":
+            return queryset.filter(user__isnull=False)
+        if self.value() == "ip":
+            return queryset.filter(user__isnull=True)
+        return queryset
+
+
+@admin.action(description="Lift the lockout (account and IP)", permissions=["lift"])
+def lift_lockouts(modeladmin, request, queryset):
+    """Forget the attempts counted against each selected row's account and IP; audited with
+    the staff member as actor."""
+    targets = {(row.user, row.ip_address) for row in queryset.select_related("user")}
+    for user, ip in targets:
+        lift_lockout(request, user=user, ip=ip, actor=request.user)
+    modeladmin.message_user(request, f"Lifted {len(targets)} lockout(s).", messages.SUCCESS)
+
+
+@admin.register(RateLimitRefusal)
+class RateLimitRefusalAdmin(ReadOnlyLogAdmin):
+    """Recent rate-limit refusals by account and by IP; filter on "locked now" to see the
+    current lockouts, and lift them (or run ``manage.py unlock_account``)."""
+
+    list_display = ("created_at", "action", "user_link", "ip_address", "locked_now")
+    list_filter = (LockedNowFilter, TargetFilter, "created_at")
+    actions = [lift_lockouts, export_csv]
+    csv_fields = SecurityLogAdmin.csv_fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(event=SecurityLog.Event.RATE_LIMITED)
+
+    def has_lift_permission(self, request):
+        return request.user.has_perm("accounts.change_user")
+
+    @admin.display(description="action")
+    def action(self, obj):
+        return obj.extra.get("action", "")
+
+    @admin.display(description="locked now", boolean=True)
+    def locked_now(self, obj):
+        return bool(ratelimit.locked_actions(ip=obj.ip_address, user_id=obj.user_id))

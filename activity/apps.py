@@ -116,6 +116,33 @@ class ActivityConfig(AppConfig):
         signals.trusted_browsers_revoked.connect(
             r.on_trusted_browsers_revoked, dispatch_uid="activity.on_trusted_browsers_revoked"
         )
+        signals.invitation_created.connect(
+            r.on_invitation_created, dispatch_uid="activity.on_invitation_created"
+        )
+        signals.invitation_accepted.connect(
+            r.on_invitation_accepted, dispatch_uid="activity.on_invitation_accepted"
+        )
+        signals.mfa_setup_required.connect(
+            r.on_mfa_setup_required, dispatch_uid="activity.on_mfa_setup_required"
+        )
+        signals.account_deletion_requested.connect(
+            r.on_account_deletion_requested, dispatch_uid="activity.on_account_deletion_requested"
+        )
+        signals.account_deletion_cancelled.connect(
+            r.on_account_deletion_cancelled, dispatch_uid="activity.on_account_deletion_cancelled"
+        )
+        signals.account_deleted.connect(
+            r.on_account_deleted, dispatch_uid="activity.on_account_deleted"
+        )
+        signals.account_data_requested.connect(
+            r.on_account_data_requested, dispatch_uid="activity.on_account_data_requested"
+        )
+        signals.account_data_exported.connect(
+            r.on_account_data_exported, dispatch_uid="activity.on_account_data_exported"
+        )
+        signals.lockout_lifted.connect(
+            r.on_lockout_lifted, dispatch_uid="activity.on_lockout_lifted"
+        )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
         )

@@ -160,6 +160,14 @@ class SecurityLog(AuditLog):
         CODE_REJECTED = "code_rejected", "Wrong code"
         BROWSER_TRUSTED = "browser_trusted", "Browser trusted (skips the second factor)"
         TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", "Trusted browsers revoked"
+        INVITATION_CREATED = "invitation_created", "Signup invitation created"
+        INVITATION_ACCEPTED = "invitation_accepted", "Signed up with an invitation"
+        MFA_SETUP_REQUIRED = "mfa_setup_required", "Sent to set up two-factor (required)"
+        ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", "Account deletion requested"
+        ACCOUNT_DELETION_CANCELLED = "account_deletion_cancelled", "Account deletion cancelled"
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
+        DATA_EXPORTED = "data_exported", "Data downloaded"
+        LOCKOUT_LIFTED = "lockout_lifted", "Lockout lifted"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(
@@ -243,3 +251,12 @@ class UserProfile(models.Model):
         self.trial_started_at = now
         self.trial_ends_at = now + timedelta(days=days)
         self.save(update_fields=["trial_started_at", "trial_ends_at"])
+
+
+class RateLimitRefusal(SecurityLog):
+    """The ``rate_limited`` rows of the security log, as the lockout admin lists them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "rate-limit refusal"
+        verbose_name_plural = "lockouts and refusals"

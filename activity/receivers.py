@@ -22,7 +22,7 @@ Decisions:
 """
 
 from accounts.users import find_user_by_login
-from activity import services
+from activity import selectors, services
 from activity.models import LoginLog, MFALog, SecurityLog
 
 
@@ -307,4 +307,69 @@ def on_browser_trusted(sender, request, user, **kwargs):
 def on_trusted_browsers_revoked(sender, request, user, **kwargs):
     services.security_log_create(
         request=request, event=SecurityLog.Event.TRUSTED_BROWSERS_REVOKED, user=user
+    )
+
+
+def on_invitation_created(sender, request, invitation, actor, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.INVITATION_CREATED,
+        actor=actor,
+        extra={"invitation_id": invitation.pk, "email": invitation.email},
+    )
+
+
+def on_invitation_accepted(sender, request, user, invitation, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.INVITATION_ACCEPTED,
+        user=user,
+        extra={"invitation_id": invitation.pk, "created_by": invitation.created_by_id},
+    )
+
+
+def on_mfa_setup_required(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.MFA_SETUP_REQUIRED, user=user
+    )
+
+
+def on_account_deletion_requested(sender, request, user, purge_after, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.ACCOUNT_DELETION_REQUESTED,
+        user=user,
+        extra={"purge_after": purge_after},
+    )
+
+
+def on_account_deletion_cancelled(sender, request, user, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.ACCOUNT_DELETION_CANCELLED, user=user
+    )
+
+
+def on_account_deleted(sender, request, user, actor, **kwargs):
+    """Written while the user still exists (snapshot of username and email); the deletion
+    that follows nulls the link of this row and of every other row of the account."""
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.ACCOUNT_DELETED, user=user, actor=actor
+    )
+
+
+def on_account_data_requested(sender, request, user, data, **kwargs):
+    data["activity"] = selectors.user_export_data(user=user)
+
+
+def on_account_data_exported(sender, request, user, **kwargs):
+    services.security_log_create(request=request, event=SecurityLog.Event.DATA_EXPORTED, user=user)
+
+
+def on_lockout_lifted(sender, request, user, ip, actor, actions, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.LOCKOUT_LIFTED,
+        user=user,
+        actor=actor,
+        extra={"ip": ip, "actions": list(actions)},
     )

@@ -17,7 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.mfa.models import Authenticator
-from activity.models import LoginLog, MFALog, SecurityLog
+from activity.models import LoginLog, MFALog, SecurityLog, UserProfile
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
@@ -196,3 +196,35 @@ def user_logins(*, user, limit=50):
 
 def user_security_events(*, user, limit=50):
     return list(SecurityLog.objects.filter(user=user).order_by("-created_at")[:limit])
+
+
+def _log_rows(queryset, *fields):
+    common = ("created_at", "event", "ip_address", "user_agent", "path", "extra")
+    return list(queryset.order_by("created_at", "pk").values(*common, *fields))
+
+
+def user_export_data(*, user):
+    """The profile and every audit row about ``user``, for "Download my data" (no session
+    hash: it is derived from a session key)."""
+    profile = (
+        UserProfile.objects.filter(user=user)
+        .values(
+            "created_at",
+            "signup_ip",
+            "referral",
+            "login_count",
+            "last_login_ip",
+            "last_login_at",
+            "trial_started_at",
+            "trial_ends_at",
+        )
+        .first()
+    )
+    return {
+        "profile": profile,
+        "login_log": _log_rows(LoginLog.objects.filter(user=user), "method", "reason", "username"),
+        "security_log": _log_rows(SecurityLog.objects.filter(user=user)),
+        "mfa_log": _log_rows(
+            MFALog.objects.filter(user=user), "method", "passwordless", "reauthentication"
+        ),
+    }

@@ -106,7 +106,9 @@ def _request_fields(request):
 def _user_fields(user):
     if user is None or not getattr(user, "is_authenticated", False):  # None or AnonymousUser
         return {"user": None}
-    return {"user": user, "username": user.get_username()[:150], "email": (user.email or "")[:254]}
+    # The raw username (none for an email-only account), not get_username()'s display name.
+    username = getattr(user, "username", None) or ""
+    return {"user": user, "username": username[:150], "email": (user.email or "")[:254]}
 
 
 def _acting_user(request):

@@ -20,6 +20,7 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
+from accounts.deletion import offer_deletion_cancel, pending_deletion
 from accounts.device_cookies import failed_login_key, issue_device_cookie, report_if_locked
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
@@ -30,6 +31,7 @@ from accounts.mfa.trust.auth import is_enabled as trust_step_enabled
 from accounts.mfa.trust.auth import is_trusted_browser, stage_trust_step
 from accounts.mfa.utils import has_second_factor
 from accounts.models import User
+from accounts.notifications import send_security_notice
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
 from accounts.users import find_user_by_login, normalize_login
 from accounts.usersessions.store import (
@@ -115,6 +117,14 @@ def login_by_password(
         if inactive is not None and inactive == account:
             # The right password: not a failure (the page says the account is inactive).
             ratelimit.rollback(request, "login_failed", key=key)
+            if pending_deletion(inactive) is not None:  # deleted, in its grace period
+                return offer_deletion_cancel(
+                    request,
+                    user=inactive,
+                    login=login,
+                    redirect_url=redirect_url,
+                    remember=remember,
+                )
             return HttpResponseRedirect(reverse("account_inactive"))
         report_if_locked(request, account=account, key=key, scope=scope)
         raise FlowError(INVALID_LOGIN, code="invalid_login")
@@ -143,15 +153,13 @@ def report_password_after_failures(request: HttpRequest, *, user: User, failed_a
         details={"failed_attempts": failed_attempts},
     )
     if user.email:
-        get_adapter(request).send_mail(
-            "account/email/password_after_failures",
-            user.email,
-            {
-                "user": user,
-                "failed_attempts": failed_attempts,
-                "password_reset_url": absolute_url(request, reverse("account_reset_password")),
-            },
-            request=request,
+        send_security_notice(
+            request,
+            user=user,
+            notice="password_after_failures",
+            to=user.email,
+            failed_attempts=failed_attempts,
+            password_reset_url=absolute_url(request, reverse("account_reset_password")),
         )
 
 

@@ -46,7 +46,7 @@ def request_login_code(request: HttpRequest, *, email: str, redirect_url: str | 
     state = {"redirect_url": redirect_url, "remember": None, "initiated_by_user": True}
     LoginCodeVerificationProcess.issue(request, user=user, email=email, state=state)
     if user is None:
-        get_adapter(request).send_notification_mail(
+        get_adapter(request).send_mail(
             "account/email/unknown_account_login_code",
             email,
             {"email": email, "signup_url": absolute_url(request, reverse("account_signup"))},

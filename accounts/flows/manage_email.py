@@ -19,8 +19,10 @@ from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
 from accounts.flows.address_owner import mail_address
+from accounts.flows.change_email import complete_email_change, drop_pending_change
 from accounts.flows.email_verification import cooldown_minutes
 from accounts.models import EmailAddress, User
+from accounts.notifications import send_security_notice
 from accounts.signals import (
     _add_email,
     email_added,
@@ -79,9 +81,8 @@ def _primary_of(user):
 
 def _notify(request, template, to, **context):
     """A security notice about the account's addresses (when, IP and browser are added)."""
-    get_adapter(request).send_notification_mail(
-        f"account/email/{template}", to, context, request=request
-    )
+    user = context.pop("user")
+    send_security_notice(request, user=user, notice=template, to=to, **context)
 
 
 def _message(request, level, text):
@@ -107,8 +108,10 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     # The form counted the addresses already, but concurrent adds would all pass that count:
     # lock the user's row and count again, so the limit is exact.
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    drop_pending_change(user=user)  # ACCOUNT_CHANGE_EMAIL: the newest change wins
     limit = app_settings.MAX_EMAIL_ADDRESSES
-    if EmailAddress.objects.filter(user=user).count() >= limit:
+    # ACCOUNT_CHANGE_EMAIL: one address plus one pending change (dropped just above).
+    if EmailAddress.objects.filter(user=user).count() >= limit and not app_settings.CHANGE_EMAIL:
         raise FlowError(
             f"You can have at most {limit} email addresses. Remove one first.",
             code="too_many",
@@ -262,7 +265,9 @@ def verify_address(request: HttpRequest, *, email_address: EmailAddress) -> Veri
     except IntegrityError:
         return Verification.TAKEN
     user = address.user
-    if _primary_of(user) is None:
+    if complete_email_change(request, address=address):  # ACCOUNT_CHANGE_EMAIL
+        pass
+    elif _primary_of(user) is None:
         try:
             with transaction.atomic():
                 address.primary = True

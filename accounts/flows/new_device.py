@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import app_settings
-from accounts.adapter import get_adapter
 from accounts.authentication import is_signup_login
 from accounts.devices import describe_user_agent, request_fingerprint
 from accounts.httpkit import absolute_url, get_client_ip
 from accounts.models import KnownDevice, User
+from accounts.notifications import send_security_notice
 from accounts.signals import new_device_login
 
 
@@ -71,7 +71,8 @@ def notify_if_new_device(request: HttpRequest, *, user: User) -> bool:
             "sessions_url": absolute_url(request, reverse("usersessions_list")),
             "password_change_url": absolute_url(request, reverse("account_change_password")),
         }
-        get_adapter(request).send_notification_mail(
-            "account/email/new_device_login", user.email, context, request=request
+        context.pop("user")
+        send_security_notice(
+            request, user=user, notice="new_device_login", to=user.email, **context
         )
     return True

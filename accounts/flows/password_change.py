@@ -13,18 +13,14 @@ from django.http import HttpRequest
 
 from accounts.adapter import get_adapter
 from accounts.models import User
+from accounts.notifications import send_security_notice
 from accounts.signals import password_changed, password_set, sessions_ended
 from accounts.usersessions.store import end_sessions, keep_session_after_password_change
 
 
 def notify(request: HttpRequest, user: User, template_prefix: str) -> None:
     """Mail ``user``'s primary address a security notice (time, IP and browser; no secret)."""
-    address = user.emailaddress_set.filter(primary=True).first()
-    to = address.email if address is not None else user.email
-    if to:
-        get_adapter(request).send_notification_mail(
-            template_prefix, to, {"user": user}, request=request
-        )
+    send_security_notice(request, user=user, notice=template_prefix.rsplit("/", 1)[-1])
 
 
 def end_user_sessions(request: HttpRequest, user: User, *, keep_session_key=None) -> int:

@@ -75,9 +75,7 @@ def request_password_reset_code(request: HttpRequest, *, email: str) -> None:
         "signup_url": absolute_url(request, reverse("account_signup")),
         "password_reset_url": absolute_url(request, reverse("account_reset_password")),
     }
-    get_adapter(request).send_notification_mail(
-        "account/email/unknown_account", email, context, request
-    )
+    get_adapter(request).send_mail("account/email/unknown_account", email, context, request)
 
 
 def confirm_password_reset_code(request: HttpRequest, *, code: str) -> None:

@@ -15,6 +15,7 @@ from accounts.authentication import record_authentication
 from accounts.exceptions import FlowError
 from accounts.flows.address_owner import mail_address
 from accounts.flows.email_code import pretend_verification_code
+from accounts.flows.invitations import accept_invitation
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
@@ -44,7 +45,9 @@ def complete_signup(
     """Create the user and its primary, unverified address; mail the link; log in.
 
     The adapter makes and fills the user (``new_user``, ``populate_user`` with ``data``, the
-    signup form's cleaned data, so a site's extra fields reach it). In mandatory-verification
+    signup form's cleaned data, so a site's extra fields reach it). A followed invitation
+    is used up (``invitation_accepted``); one used meanwhile by another signup raises
+    ``FlowError`` and nothing is created. In mandatory-verification
     mode nobody is logged in: the "verification sent" page is shown. There, an address that
     already belongs to an account gets the same page, and its owner a mail saying so, so that
     signup cannot tell anyone which addresses have accounts. In the other modes, with
@@ -53,7 +56,7 @@ def complete_signup(
     holds it) and the owner is told by mail.
     """
     mode = app_settings.EMAIL_VERIFICATION
-    if mode == EmailVerification.MANDATORY and app_settings.PREVENT_ENUMERATION:
+    if mode == EmailVerification.MANDATORY and email and app_settings.PREVENT_ENUMERATION:
         owner = find_verified_owner(email)
         if owner is not None:
             return pretend_signup(request, owner=owner, email=email, password=password)
@@ -69,13 +72,20 @@ def complete_signup(
         # No inner savepoint is needed: the FlowError leaves this atomic block, which rolls
         # the whole signup back.
         raise FlowError(USERNAME_TAKEN, code="username_taken", field="username") from None
-    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    # A held address (possible with ACCOUNT_PREVENT_ENUMERATION = "strict") gets its owner a
-    # notice instead of a link; the answer below is the same either way.
-    mail_address(
-        request, email_address=address, signup=True, verification=mode != EmailVerification.NONE
-    )
+    address = None  # ACCOUNT_SIGNUP_FIELDS may make the address optional
+    if email:
+        address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    if address is not None:
+        # A held address (possible with ACCOUNT_PREVENT_ENUMERATION = "strict") gets its owner
+        # a notice instead of a link; the answer below is the same either way.
+        mail_address(
+            request,
+            email_address=address,
+            signup=True,
+            verification=mode != EmailVerification.NONE,
+        )
     user_signed_up.send(sender=user.__class__, request=request, user=user)
+    accept_invitation(request, user=user)  # a closed signup's invitation is used up here
     if mode == EmailVerification.MANDATORY:
         return HttpResponseRedirect(reverse("account_email_verification_sent"))
     record_authentication(request, method="password", signup=True)

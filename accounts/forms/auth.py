@@ -8,6 +8,11 @@ from accounts import app_settings
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.forms.fields import NewPasswordField, PasswordField
+from accounts.forms.policies import (
+    clean_signup_policies,
+    configure_login_form,
+    configure_signup_form,
+)
 from accounts.models import EmailAddress, User
 
 
@@ -30,9 +35,15 @@ class SignupForm(forms.Form):
     password1 = NewPasswordField(label="Password")
     password2 = NewPasswordField(label="Password (again)")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        configure_signup_form(self)  # ACCOUNT_SIGNUP_FIELDS, the honeypot
+
     def clean_username(self):
         """NFKC-normalised, then the adapter's rules (reserved names, lookalikes, taken)."""
         username = User.normalize_username(self.cleaned_data["username"])
+        if not username:  # an optional username left empty
+            return ""
         return get_adapter().clean_username(username)
 
     def clean_email(self):
@@ -40,6 +51,8 @@ class SignupForm(forms.Form):
         ``ACCOUNT_PREVENT_ENUMERATION`` allows saying so: ``False``, or ``True`` outside
         mandatory verification. Otherwise the form is valid and the signup flow mails the
         owner instead (no enumeration)."""
+        if not self.cleaned_data["email"]:  # an optional address left empty
+            return ""
         email = get_adapter().clean_email(self.cleaned_data["email"])
         prevent = app_settings.PREVENT_ENUMERATION
         if prevent == "strict":
@@ -52,6 +65,7 @@ class SignupForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        clean_signup_policies(self, cleaned)
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error(
@@ -80,3 +94,7 @@ class LoginForm(forms.Form):
     )
     password = PasswordField()
     remember = forms.BooleanField(label="Remember me", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        configure_login_form(self)  # the label ACCOUNT_LOGIN_METHODS calls for

@@ -87,7 +87,7 @@ class AddEmailForm(forms.Form):
         if addresses.matching(email).exists():
             raise forms.ValidationError(self.error_messages["duplicate"], code="duplicate")
         limit = app_settings.MAX_EMAIL_ADDRESSES
-        if addresses.count() >= limit:
+        if addresses.count() >= limit and not app_settings.CHANGE_EMAIL:  # change: one + pending
             raise forms.ValidationError(
                 self.error_messages["too_many"], code="too_many", params={"max": limit}
             )

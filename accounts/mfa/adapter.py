@@ -26,6 +26,16 @@ class DefaultMFAAdapter:
         """The secret ``encrypt`` stored; raise ``crypto.DecryptionError`` if impossible."""
         return crypto.decrypt(encrypted_text)
 
+    def is_mfa_required(self, user) -> bool:
+        """Whether ``user`` must have a second factor (``MFA_REQUIRED``: "staff" means
+        ``is_staff`` or ``is_superuser``, "all" everybody). Override for per-user rules."""
+        required = app_settings.REQUIRED
+        if required == app_settings.Required.ALL:
+            return True
+        if required == app_settings.Required.STAFF:
+            return bool(user.is_staff or user.is_superuser)
+        return False
+
     def get_totp_label(self, user) -> str:
         """The account name an authenticator app shows next to the code."""
         return user.get_username()

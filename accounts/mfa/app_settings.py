@@ -13,7 +13,28 @@ class UserVerification(enum.StrEnum):
     DISCOURAGED = "discouraged"
 
 
+class Required(enum.StrEnum):
+    """Who must have a second factor: nobody, staff members, or every user."""
+
+    NONE = "none"
+    STAFF = "staff"
+    ALL = "all"
+
+
 class AppSettings(AppSettingsBase):
+    @property
+    def REQUIRED(self) -> Required:
+        """``MFA_REQUIRED``: "none" (or None/False), "staff" or "all". A user who must have a
+        second factor and has none reaches only the setup pages and sign-out until one is
+        set up. ``DefaultMFAAdapter.is_mfa_required`` reads it; override that for per-user
+        rules."""
+        value = self._setting("REQUIRED", Required.NONE)
+        if value is None or value is False:
+            return Required.NONE
+        if value is True:
+            return Required.ALL
+        return self._choice("REQUIRED", Required.NONE, Required)
+
     @property
     def ADAPTER(self) -> str:
         """Dotted path of the MFA adapter class (secrets at rest, TOTP labels)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accounts.exceptions import FlowError
 from accounts.mfa import app_settings
+from accounts.mfa.adapter import get_adapter
 from accounts.mfa.models import Authenticator
 from accounts.models import EmailAddress
 
@@ -39,8 +40,12 @@ def keys_of(user):
 
 
 def unverified_email_blocks_mfa(user) -> bool:
-    """True when ``user`` has an unverified address and ``MFA_ALLOW_UNVERIFIED_EMAIL`` is off."""
-    if app_settings.ALLOW_UNVERIFIED_EMAIL:
+    """True when ``user`` has an unverified address and ``MFA_ALLOW_UNVERIFIED_EMAIL`` is off.
+
+    Never for a user who *must* have a second factor (``MFA_REQUIRED``, the MFA adapter):
+    the site holds them on the setup pages, so refusing the setup would lock them out.
+    """
+    if app_settings.ALLOW_UNVERIFIED_EMAIL or get_adapter().is_mfa_required(user):
         return False
     return EmailAddress.objects.filter(user=user, verified=False).exists()
 

@@ -42,6 +42,7 @@ from accounts.flows.signup import find_verified_owner
 from accounts.mfa.models import Authenticator
 from accounts.mfa.utils import has_second_factor
 from accounts.models import EmailAddress, User
+from accounts.notifications import send_security_notice
 from accounts.signals import (
     authentication_step_completed,
     pre_social_login,
@@ -257,7 +258,7 @@ def connect(request: HttpRequest, sociallogin: SocialLogin) -> HttpResponse:
         sociallogin.user = user
         save_account(request, sociallogin, user=user)
         social_account_added.send(sender=SocialLogin, request=request, sociallogin=sociallogin)
-        notify(request, user, sociallogin.account, "socialaccount/email/account_connected")
+        notify(request, user, sociallogin.account, "socialaccount_connected")
         adapter.add_message(
             request, messages.SUCCESS, f"Your {sociallogin.provider_name} account is connected."
         )
@@ -377,20 +378,19 @@ def disconnect(request: HttpRequest, *, account: SocialAccount) -> None:
     get_adapter(request).validate_disconnect(account, list(user.socialaccount_set.all()))
     account.delete()
     social_account_removed.send(sender=SocialAccount, request=request, socialaccount=account)
-    notify(request, user, account, "socialaccount/email/account_disconnected")
+    notify(request, user, account, "socialaccount_disconnected")
 
 
-def notify(request: HttpRequest, user: User, account: SocialAccount, template_prefix: str):
-    """Mail the primary address that an identity was connected or disconnected."""
-    address = user.emailaddress_set.filter(primary=True).first()
-    to = address.email if address is not None else user.email
-    if to:
-        get_account_adapter(request).send_notification_mail(
-            template_prefix,
-            to,
-            {"user": user, "provider": account.provider, "account_name": account.to_str()},
-            request=request,
-        )
+def notify(request: HttpRequest, user: User, account: SocialAccount, notice: str):
+    """Tell the user by mail that an identity was connected or disconnected (a security
+    notice: ``ACCOUNT_EMAIL_NOTIFICATIONS`` governs it like the others)."""
+    send_security_notice(
+        request,
+        user=user,
+        notice=notice,
+        provider=account.provider,
+        account_name=account.to_str(),
+    )
 
 
 def reauthenticate_url(next_url: str) -> str:

@@ -11,11 +11,14 @@ from django.views.generic import FormView, TemplateView
 from accounts import app_settings
 from accounts.adapter import get_adapter
 from accounts.exceptions import FlowError
+from accounts.flows.honeypot import pretend_bot_signup
+from accounts.flows.invitations import get_pending_invitation, open_invitation
 from accounts.flows.login import login_by_password
 from accounts.flows.logout import logout_user
 from accounts.flows.signup import complete_signup
 from accounts.forms import get_form_class
 from accounts.forms.auth import LoginForm, SignupForm
+from accounts.forms.policies import honeypot_filled
 from accounts.httpkit import get_next_url
 from accounts.ratelimit import rate_limit
 
@@ -62,20 +65,31 @@ class SignupView(RedirectAuthenticatedMixin, FormView):
     def get_form_class(self):
         return get_form_class("signup", SignupForm)
 
+    def get_initial(self):
+        invitation = get_pending_invitation(self.request)
+        return {"email": invitation.email} if invitation and invitation.email else {}
+
     def form_valid(self, form):
+        if honeypot_filled(form):
+            return pretend_bot_signup(self.request)
         data = form.cleaned_data
         try:
             return complete_signup(
                 self.request,
-                username=data["username"],
-                email=data["email"],
+                username=data.get("username") or "",  # ACCOUNT_SIGNUP_FIELDS may leave out
+                email=data.get("email") or "",
                 password=data["password1"],
                 redirect_url=self.redirect_url(),
                 data=data,
             )
-        except FlowError as error:  # e.g. the username taken by a concurrent signup
-            status = error.add_to(form)
-            return self.render_to_response(self.get_context_data(form=form), status=status)
+        except FlowError as error:
+            if error.field in form.fields:  # the username taken by a concurrent signup
+                status = error.add_to(form)
+                return self.render_to_response(self.get_context_data(form=form), status=status)
+            # the invitation was used meanwhile, or is for another
+            return render(
+                self.request, "account/signup_closed.html", {"error": error.message}, status=403
+            )
 
 
 @sensitive
@@ -119,6 +133,18 @@ class LogoutView(TemplateView):
         if app_settings.LOGOUT_CLEAR_SITE_DATA:
             response["Clear-Site-Data"] = app_settings.LOGOUT_CLEAR_SITE_DATA
         return response
+
+
+@login_not_required
+@never_cache
+def invitation(request, key):
+    """An invitation link: remembered in the session (opening signup), then to signup."""
+    try:
+        open_invitation(request, key=key)
+    except FlowError as error:
+        context = {"error": error.message}
+        return render(request, "account/signup_closed.html", context, status=error.status)
+    return redirect("account_signup")
 
 
 signup = login_not_required(SignupView.as_view())

@@ -16,6 +16,7 @@ from accounts.mfa.adapter import get_adapter
 from accounts.mfa.models import Authenticator
 from accounts.mfa.recovery_codes import auth as recovery_codes
 from accounts.mfa.utils import get_authenticator, has_second_factor
+from accounts.notifications import send_security_notice
 from accounts.signals import authenticator_added, authenticator_reset
 
 FRESH_RECOVERY_CODES_SESSION_KEY = "mfa_recovery_codes_fresh"
@@ -106,4 +107,5 @@ def regenerate_recovery_codes(request: HttpRequest) -> tuple[Authenticator, list
         messages.SUCCESS,
         "New recovery codes were generated; the old ones no longer work.",
     )
+    send_security_notice(request, user=user, notice="recovery_codes_generated")
     return authenticator, codes

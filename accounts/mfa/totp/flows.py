@@ -17,6 +17,7 @@ from accounts.mfa.recovery_codes.flows import ensure_recovery_codes
 from accounts.mfa.totp import auth as totp
 from accounts.mfa.utils import get_authenticator, validate_can_add_authenticator
 from accounts.models import User
+from accounts.notifications import send_security_notice
 from accounts.signals import authenticator_added
 
 PENDING_TOTP_SECRET_SESSION_KEY = "mfa_totp_pending_secret"
@@ -78,6 +79,7 @@ def activate_totp(
     get_account_adapter(request).add_message(
         request, messages.SUCCESS, "Two-factor authentication with an authenticator app is on."
     )
+    send_security_notice(request, user=user, notice="totp_activated")
     return authenticator, codes
 
 
@@ -91,4 +93,5 @@ def deactivate_totp(request: HttpRequest) -> list[Authenticator]:
     get_account_adapter(request).add_message(
         request, messages.SUCCESS, "Two-factor authentication with an authenticator app is off."
     )
+    send_security_notice(request, user=request.user, notice="totp_deactivated")
     return removed

@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.adapter import get_adapter as get_account_adapter
 from accounts.authentication import record_authentication
 from accounts.flows.login import (
     PendingLogin,
@@ -39,6 +38,7 @@ from accounts.mfa.recovery_codes.flows import ensure_recovery_codes
 from accounts.mfa.utils import keys_of, validate_can_add_authenticator
 from accounts.mfa.webauthn import auth as webauthn
 from accounts.mfa.webauthn.auth import WebAuthnError
+from accounts.notifications import send_security_notice
 from accounts.signals import authenticator_added, suspicious_activity
 from accounts.usersessions.store import rotate_session
 
@@ -116,13 +116,13 @@ def remove_key(request: HttpRequest, *, authenticator: Authenticator) -> None:
 
 
 def _notify(request, user, template_prefix, authenticator):
-    if user.email:
-        get_account_adapter(request).send_notification_mail(
-            template_prefix,
-            user.email,
-            {"user": user, "key_name": key_name(authenticator)},
-            request=request,
-        )
+    send_security_notice(
+        request,
+        user=user,
+        notice=template_prefix.rsplit("/", 1)[-1],
+        to=user.email,
+        key_name=key_name(authenticator),
+    )
 
 
 # --- Authenticating -------------------------------------------------------------------------------
