@@ -179,6 +179,21 @@ class AppSettings(AppSettingsBase):
         return self._choice("EMAIL_VERIFICATION", EmailVerification.OPTIONAL, EmailVerification)
 
     @property
+    def PREVENT_ENUMERATION(self) -> bool | str:
+        """Whether pages may reveal that an address has an account (allauth's values).
+
+        ``"strict"`` (the default): never; a signup with a held address goes through like any
+        other (in ``mandatory`` mode nothing is created), the new account's copy stays
+        unverified and the owner is told by mail. ``True``: the same in ``mandatory`` mode,
+        but in ``optional``/``none`` modes the signup form says the address is taken.
+        ``False``: the signup form always says so.
+        """
+        value = self._setting("PREVENT_ENUMERATION", "strict")
+        if value is True or value is False or value == "strict":
+            return value
+        raise self._fail("PREVENT_ENUMERATION", value, 'True, False or "strict"')
+
+    @property
     def EMAIL_CONFIRMATION_EXPIRE_DAYS(self) -> int:
         """Days an emailed confirmation link stays valid."""
         return self._int("EMAIL_CONFIRMATION_EXPIRE_DAYS", 3, minimum=1)
@@ -338,6 +353,13 @@ class AppSettings(AppSettingsBase):
     def SESSION_ABSOLUTE_LIFETIME(self) -> int:
         """Seconds after login at which a session ends however active (0: no limit)."""
         return self._int("SESSION_ABSOLUTE_LIFETIME", 60 * 60 * 24 * 30, minimum=0)
+
+    @property
+    def SESSION_NOT_REMEMBERED_LIFETIME(self) -> int:
+        """Seconds after login at which a session started without "Remember me" ends on the
+        server (its cookie already ends with the browser; this bounds a cookie that a
+        browser restoring its tabs, or a thief, keeps alive)."""
+        return self._int("SESSION_NOT_REMEMBERED_LIFETIME", 60 * 60 * 24, minimum=60)
 
     @property
     def SESSION_LAST_SEEN_INTERVAL(self) -> int:

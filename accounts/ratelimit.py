@@ -19,8 +19,21 @@ across a window boundary, and a lockout lasts at most one period.
 Counting is atomic: ``consume`` increments every budget first (``cache.incr`` is atomic in
 Redis) and gives the attempt back when one of them went over, so concurrent requests on
 several workers can never pass more attempts than the budget holds. The cache is the single
-source of truth: with the ``DummyCache`` nothing is ever limited, and a Redis outage raises
-(requests fail closed rather than running unthrottled).
+source of truth: with the ``DummyCache`` nothing is ever limited.
+
+A cache outage (Redis down or unreachable) is not a crash, and it is not a free pass either.
+We chose to *fail closed* for guessable actions rather than fall back to counters in the
+database: a fallback would put a write (and row contention) on every login attempt exactly
+when the site is degraded, and two sources of truth would disagree once the cache is back.
+So an action that checks a secret an attacker could guess (``GUESSABLE_ACTIONS``: password
+logins and failures, second-factor codes and keys, passkey logins, reauthentication,
+password changes, reset keys) raises :class:`CacheUnavailable`, which
+``accounts.outage.CacheOutageMiddleware`` answers with the 503 page ("try again in a few
+minutes"); the request's transaction rolls back, so nothing half-done is committed. Every
+other action (signup, adding an address, asking for a reset mail, confirmation cooldowns)
+goes on unthrottled while the cache is down: none of them lets anyone guess anything, and
+refusing them would turn a cache outage into a site outage. The outage is logged at most
+once per ``OUTAGE_LOG_INTERVAL`` seconds per process, not once per request.
 """
 
 from __future__ import annotations
@@ -28,6 +41,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import NoReturn
@@ -42,7 +57,32 @@ from accounts.httpkit import get_client_ip
 from accounts.internal.rates import Rate, parse_rates
 from accounts.signals import rate_limited
 
+try:  # the errors of the Redis client, when it is installed (the production cache)
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis is a runtime dependency
+    RedisError = OSError
+
+logger = logging.getLogger(__name__)
+
+# What a cache backend raises when its server is down or unreachable.
+CACHE_ERRORS = (RedisError, OSError)
+# Actions that check something an attacker could guess: refused while the cache is down.
+GUESSABLE_ACTIONS = frozenset(
+    {
+        "login",
+        "login_failed",
+        "login_webauthn",
+        "mfa_failed",
+        "reauthenticate",
+        "change_password",
+        "reset_password_from_key",
+    }
+)
+# At most one log line per this many seconds (per process) while the cache is down.
+OUTAGE_LOG_INTERVAL = 60
+
 __all__ = [
+    "CacheUnavailable",
     "Rate",
     "consume",
     "consume_or_raise",
@@ -51,6 +91,42 @@ __all__ = [
     "refuse",
     "too_many_requests",
 ]
+
+
+class CacheUnavailable(Exception):
+    """The cache holding the counters is down and ``action`` is guessable: answered 503."""
+
+    def __init__(self, action: str):
+        super().__init__(f"Rate-limit counters unavailable for {action!r}")
+        self.action = action
+
+
+_outage_lock = threading.Lock()
+_outage_logged_at: float | None = None
+
+
+def report_outage(error: BaseException, *, action: str) -> None:
+    """Log a cache outage, at most once per ``OUTAGE_LOG_INTERVAL`` seconds."""
+    global _outage_logged_at
+    moment = time.monotonic()
+    with _outage_lock:
+        if _outage_logged_at is not None and moment - _outage_logged_at < OUTAGE_LOG_INTERVAL:
+            return
+        _outage_logged_at = moment
+    logger.error(
+        "Cache unavailable (%s: %s): guessable actions answer 503, others run unthrottled "
+        "(first seen on %r; logged at most every %s s).",
+        type(error).__name__,
+        error,
+        action,
+        OUTAGE_LOG_INTERVAL,
+    )
+
+
+def _outage(error: BaseException, action: str, *, fail_closed: bool) -> None:
+    report_outage(error, action=action)
+    if fail_closed and action in GUESSABLE_ACTIONS:
+        raise CacheUnavailable(action) from error
 
 
 def now() -> float:
@@ -125,9 +201,12 @@ def is_limited(request: HttpRequest, action: str, *, key: str | None = None, use
     """True when one of the action's budgets is used up. Does not count an attempt."""
     if is_allowlisted(request):
         return False
-    for rate, cache_key in _keys(request, action, key, user):
-        if (cache.get(cache_key) or 0) >= rate.amount:
-            return True
+    try:
+        for rate, cache_key in _keys(request, action, key, user):
+            if (cache.get(cache_key) or 0) >= rate.amount:
+                return True
+    except CACHE_ERRORS as error:
+        _outage(error, action, fail_closed=True)
     return False
 
 
@@ -136,32 +215,40 @@ def count(
 ) -> int:
     """Attempts counted so far in the current window by the fullest budget of ``action``
     (only budgets ``per`` "ip", "key" or "user" when given)."""
-    return max(
-        (
-            cache.get(cache_key) or 0
-            for rate, cache_key in _keys(request, action, key, user)
-            if per is None or rate.per == per
-        ),
-        default=0,
-    )
+    try:
+        return max(
+            (
+                cache.get(cache_key) or 0
+                for rate, cache_key in _keys(request, action, key, user)
+                if per is None or rate.per == per
+            ),
+            default=0,
+        )
+    except CACHE_ERRORS as error:
+        _outage(error, action, fail_closed=False)
+        return 0
 
 
 def consume(request: HttpRequest, action: str, *, key: str | None = None, user=None) -> bool:
     """Count one attempt; return False (counting nothing) when a budget is used up.
 
     Budgets with no subject (``key=None`` for a ``/key`` rate, an anonymous user for a
-    ``/user`` rate) are skipped.
+    ``/user`` rate) are skipped. With the cache down, a guessable action raises
+    ``CacheUnavailable`` and any other is let through (see the module docstring).
     """
     if is_allowlisted(request):
         return True
     counted = []
-    for rate, cache_key in _keys(request, action, key, user):
-        count = _increment(cache_key, rate.period + 1)
-        counted.append(cache_key)
-        if count > rate.amount:
-            for done in counted:
-                _decrement(done)
-            return False
+    try:
+        for rate, cache_key in _keys(request, action, key, user):
+            count = _increment(cache_key, rate.period + 1)
+            counted.append(cache_key)
+            if count > rate.amount:
+                for done in counted:
+                    _decrement(done)
+                return False
+    except CACHE_ERRORS as error:
+        _outage(error, action, fail_closed=True)
     return True
 
 
@@ -171,8 +258,11 @@ def rollback(request: HttpRequest, action: str, *, key: str | None = None, user=
     Lets a flow reserve an attempt *before* the expensive check, so that parallel requests
     cannot all pass a nearly used budget, and return it when the attempt did not count.
     """
-    for _rate, cache_key in _keys(request, action, key, user):
-        _decrement(cache_key)
+    try:
+        for _rate, cache_key in _keys(request, action, key, user):
+            _decrement(cache_key)
+    except CACHE_ERRORS as error:
+        _outage(error, action, fail_closed=False)
 
 
 def clear(request: HttpRequest, action: str, *, key: str | None = None, user=None) -> None:
@@ -180,9 +270,12 @@ def clear(request: HttpRequest, action: str, *, key: str | None = None, user=Non
 
     Per-IP budgets are kept: a reset must not give an attacker's address a fresh budget.
     """
-    for rate, cache_key in _keys(request, action, key, user):
-        if rate.per != "ip":
-            cache.delete(cache_key)
+    try:
+        for rate, cache_key in _keys(request, action, key, user):
+            if rate.per != "ip":
+                cache.delete(cache_key)
+    except CACHE_ERRORS as error:
+        _outage(error, action, fail_closed=False)
 
 
 def _known(user):

@@ -151,6 +151,15 @@ rate_limited = Signal()
 # looks like an attack, e.g. a WebAuthn sign count that did not increase (a cloned key).
 suspicious_activity = Signal()
 
+# sender=user.__class__; kwargs: request, user, scope. A wrong password used up a failed-login
+# budget: scope "account" (browsers without a device cookie are refused for a while) or
+# "device" (that trusted browser is). See accounts/device_cookies.py.
+login_locked = Signal()
+
+# sender=user.__class__; kwargs: request, user, reason. A lockout ended early; reason
+# "password_reset" (a completed reset clears it).
+login_unlocked = Signal()
+
 # sender=Invitation; kwargs: request, invitation, actor. Staff created a signup invitation.
 invitation_created = Signal()
 

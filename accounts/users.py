@@ -22,7 +22,9 @@ def find_user_by_login(value, *, request=None):
     """Return the user a login value names, or ``None``.
 
     An email matches a verified address first, then any address of an account, then the
-    ``User.email`` mirror (for users created by ``createsuperuser``). With ``request``, the
+    ``User.email`` mirror (for users created by ``createsuperuser``), and last a username:
+    signup accepts ``@`` in usernames, so, as allauth does, a value that looks like an email
+    but names no address is tried as a username too. With ``request``, the
     answer is remembered for that request, so one login attempt looks the account up once.
     """
     value = normalize_login(value)
@@ -53,4 +55,7 @@ def _lookup(value):
     )
     if address is not None:
         return address.user
-    return User.objects.filter(email__iexact=value).order_by("pk").first()
+    user = User.objects.filter(email__iexact=value).order_by("pk").first()
+    if user is not None:
+        return user
+    return User.objects.filter(username__iexact=value).first()

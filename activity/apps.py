@@ -80,6 +80,10 @@ class ActivityConfig(AppConfig):
         signals.suspicious_activity.connect(
             r.on_suspicious_activity, dispatch_uid="activity.on_suspicious_activity"
         )
+        signals.login_locked.connect(r.on_login_locked, dispatch_uid="activity.on_login_locked")
+        signals.login_unlocked.connect(
+            r.on_login_unlocked, dispatch_uid="activity.on_login_unlocked"
+        )
         signals.social_account_added.connect(
             r.on_social_account_added, dispatch_uid="activity.on_social_account_added"
         )

@@ -148,6 +148,8 @@ class SecurityLog(AuditLog):
         SESSIONS_ENDED = "sessions_ended", "Sessions ended"
         NEW_DEVICE_LOGIN = "new_device_login", "Login from a new device"
         RATE_LIMITED = "rate_limited", "Rate limited / locked out"
+        LOGIN_LOCKED = "login_locked", "Logins locked after failures"
+        LOGIN_UNLOCKED = "login_unlocked", "Login lockout lifted"
         SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
         ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
         SOCIALACCOUNT_ADDED = "socialaccount_added", "Social account connected"

@@ -226,6 +226,21 @@ def on_suspicious_activity(sender, request, user, reason, details=None, **kwargs
     )
 
 
+def on_login_locked(sender, request, user, scope, **kwargs):
+    services.security_log_create(
+        request=request, event=SecurityLog.Event.LOGIN_LOCKED, user=user, extra={"scope": scope}
+    )
+
+
+def on_login_unlocked(sender, request, user, reason, **kwargs):
+    services.security_log_create(
+        request=request,
+        event=SecurityLog.Event.LOGIN_UNLOCKED,
+        user=user,
+        extra={"reason": reason},
+    )
+
+
 def on_social_account_added(sender, request, sociallogin, **kwargs):
     _social_account_changed(request, sociallogin.user, sociallogin.account, "added")
 

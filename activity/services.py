@@ -6,10 +6,12 @@ write fails, the flow that sent the signal fails with it and nothing half-done i
 """
 
 import hashlib
+import re
 from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from accounts.authentication import get_authentication_records, get_logout_reason
@@ -30,17 +32,73 @@ _LOGIN_METHODS = {
 }
 REFERRAL_SESSION_KEY = "referral"
 
+# --- Redaction: no key, code, token or password ever reaches a row ---------------------------
+# The audit trail is read by staff and shown to users: it must not hand out what would let
+# its reader act as the user. Everything a row takes from the request or a signal goes
+# through these on its way in.
+REDACTED = "[redacted]"
+# URL arguments that carry a secret (the confirm-email key, a reset key); "set-password" is
+# the reset view's key-free placeholder, not a secret.
+SECRET_URL_ARGUMENTS = frozenset({"key", "token", "code"})
+PUBLIC_URL_VALUES = frozenset({"set-password"})
+# Keys of ``extra`` (at any depth) whose values are never stored.
+SECRET_EXTRA_KEY_RE = re.compile(
+    r"(^|_)(key|keys|token|tokens|code|codes|password|passwords|secret|otp|credential)($|_)",
+    re.I,
+)
+# What looks like a token wherever it turns up (a path no URL pattern matches, a user agent
+# an attacker wrote): 20+ URL-safe characters mixing letters and digits.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_:~-]{20,}")
+
+
+def _redact_token(match):
+    text = match.group(0)
+    looks_random = any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+    return REDACTED if looks_random else text
+
+
+def redact_path(path):
+    """``path`` with the secret arguments of its URL pattern (and anything token-like)
+    replaced by ``[redacted]``."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        match = None
+    if match is not None:
+        for name, value in match.kwargs.items():
+            if name in SECRET_URL_ARGUMENTS and value and str(value) not in PUBLIC_URL_VALUES:
+                path = path.replace(str(value), REDACTED)
+    return TOKEN_RE.sub(_redact_token, path)
+
+
+def redact_text(text):
+    return TOKEN_RE.sub(_redact_token, text or "")
+
+
+def redact_extra(value):
+    """``extra`` with the value of every secret-named key replaced, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED
+            if isinstance(key, str) and SECRET_EXTRA_KEY_RE.search(key)
+            else redact_extra(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_extra(item) for item in value]
+    return value
+
 
 def _request_fields(request):
-    """IP, agent, path and session hash of ``request`` (all empty without one)."""
+    """IP, agent, path and session hash of ``request`` (all empty without one), redacted."""
     if request is None:
         return {}
     session = getattr(request, "session", None)
     session_key = getattr(session, "session_key", None) or ""
     return {
         "ip_address": get_client_ip(request),
-        "user_agent": get_user_agent(request),
-        "path": (getattr(request, "path", "") or "")[:200],
+        "user_agent": redact_text(get_user_agent(request))[:300],
+        "path": redact_path(getattr(request, "path", "") or "")[:200],
         "session_hash": hashlib.sha256(session_key.encode()).hexdigest() if session_key else "",
     }
 
@@ -94,7 +152,7 @@ def login_log_create(*, request, event, user=None, username="", method="", reaso
     if username:
         fields["username"] = username[:150]
     return LoginLog.objects.create(
-        event=event, method=method, reason=reason, extra=extra or {}, **fields
+        event=event, method=method, reason=reason, extra=redact_extra(extra or {}), **fields
     )
 
 
@@ -104,7 +162,7 @@ def security_log_create(*, request, event, user=None, actor=None, extra=None):
     return SecurityLog.objects.create(
         event=event,
         actor=actor,
-        extra=extra or {},
+        extra=redact_extra(extra or {}),
         **_request_fields(request),
         **_user_fields(user),
     )

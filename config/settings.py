@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "accounts.mfa.required.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: a cache outage on a guessable action becomes the 503 page (accounts/ratelimit.py).
+    "accounts.outage.CacheOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -37,13 +37,20 @@ def reserve_verification_mail(request: HttpRequest, email: str) -> bool:
     (not the cache's expiry), so tests can move them on any cache backend.
     """
     cooldown, key = app_settings.EMAIL_CONFIRMATION_COOLDOWN, _stamp_key(email)
-    last = cache.get(key)
+    try:
+        last = cache.get(key)
+    except ratelimit.CACHE_ERRORS as error:  # cache down: no cooldown (ratelimit docstring)
+        ratelimit.report_outage(error, action="confirm_email")
+        last = None
     if cooldown > 0 and last is not None and 0 <= ratelimit.now() - last < cooldown:
         return False
     if not ratelimit.consume(request, "confirm_email", key=email.lower()):
         return False
     if cooldown > 0:
-        cache.set(key, ratelimit.now(), timeout=cooldown + 1)
+        try:
+            cache.set(key, ratelimit.now(), timeout=cooldown + 1)
+        except ratelimit.CACHE_ERRORS as error:
+            ratelimit.report_outage(error, action="confirm_email")
     return True
 
 

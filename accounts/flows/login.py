@@ -21,6 +21,7 @@ from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
 from accounts.deletion import offer_deletion_cancel, pending_deletion
+from accounts.device_cookies import failed_login_key, issue_device_cookie, report_if_locked
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
 from accounts.flows.login_code import require_login_code
@@ -33,7 +34,11 @@ from accounts.models import User
 from accounts.notifications import send_security_notice
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
 from accounts.users import find_user_by_login, normalize_login
-from accounts.usersessions.store import prune_ended_records, record_session
+from accounts.usersessions.store import (
+    mark_session_not_remembered,
+    prune_ended_records,
+    record_session,
+)
 
 PENDING_LOGIN_SESSION_KEY = "account_pending_login"
 PENDING_LOGIN_TIMEOUT = 15 * 60
@@ -99,14 +104,16 @@ def login_by_password(
     all slip through a nearly used budget) and given back when the password was right. The
     per-account key is the resolved account, so ``alice`` and ``alice@example.com`` share one
     budget; an unknown login gets a budget of its own typed value, and the refusal reads the
-    same, so a lockout says nothing about whether an account exists.
+    same, so a lockout says nothing about whether an account exists. A browser holding a
+    device cookie for the account spends its own budget instead, so others cannot lock it
+    out (``accounts.device_cookies``); the failure that locks sends ``login_locked``.
 
     Raises ``RateLimited`` (429) or ``FlowError("invalid_login")``; the right password on an
     inactive account answers with the "inactive" page.
     """
     login = normalize_login(login)
     account = find_user_by_login(login, request=request)
-    key = f"user:{account.pk}" if account else f"login:{login.lower()}"
+    key, scope = failed_login_key(request, account=account, login=login)
     ratelimit.consume_or_raise(
         request, "login_failed", key=key, user=account, message=TOO_MANY_ATTEMPTS
     )
@@ -125,6 +132,7 @@ def login_by_password(
                     remember=remember,
                 )
             return HttpResponseRedirect(reverse("account_inactive"))
+        report_if_locked(request, account=account, key=key, scope=scope)
         raise FlowError(INVALID_LOGIN, code="invalid_login")
     ratelimit.rollback(request, "login_failed", key=key)
     failed_attempts = ratelimit.count(request, "login_failed", key=key, per="key")
@@ -176,7 +184,9 @@ def complete_password_step(
     response: HttpResponse | None = None,
 ) -> HttpResponse:
     """The password matched: send the step signal, then log in or ask for the next step."""
-    credential = {"email": login} if "@" in login else {"username": login}
+    # A username may contain "@" (signup allows it): typed as the username, it is one.
+    by_email = "@" in login and login.lower() != user.get_username().lower()
+    credential = {"email": login} if by_email else {"username": login}
     record_authentication(request, method="password", **credential)
     authentication_step_completed.send(
         sender=user.__class__, request=request, user=user, method="password", **credential
@@ -284,21 +294,24 @@ def perform_login(
 ) -> HttpResponse:
     """Log ``user`` in (rotating the session key), record the session, send ``user_logged_in``.
 
-    ``remember=False`` makes the session end when the browser closes. A social login passes
-    its ``sociallogin``, which ``user_logged_in`` then carries (as in allauth). ``response``:
-    the response the caller will answer with (the JSON API's), sent as the signal's
-    ``response`` and returned; by default a redirect to ``redirect_url``. Afterwards the user's
+    ``remember=False`` makes the session end when the browser closes, and on the server
+    after ``ACCOUNT_SESSION_NOT_REMEMBERED_LIFETIME``. A social login passes its
+    ``sociallogin``, which ``user_logged_in`` then carries (as in allauth). ``response``: the
+    response the caller will answer with (the JSON API's), sent as the signal's ``response``
+    and returned; by default a redirect to ``redirect_url``. The browser gets its device
+    cookie (its own failed-login budget) on that response. Afterwards the user's
     session records that cannot be live any more are dropped (one query, so the table stays
     bounded even without the periodic job) and the new-device notice goes out if due.
     """
     clear_pending_login(request)  # another user's half-done login ends with this one
     django_login(request, user, backend=BACKEND)
     if remember is False:
-        request.session.set_expiry(0)
+        mark_session_not_remembered(request)
     record_session(request, user)
     adapter = get_adapter(request)
     if response is None:
         response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
+    issue_device_cookie(request, response, user=user)
     extra = {"sociallogin": sociallogin} if sociallogin is not None else {}
     user_logged_in.send(
         sender=user.__class__, request=request, response=response, user=user, **extra

@@ -18,13 +18,9 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
+from accounts.flows.address_owner import mail_address
 from accounts.flows.change_email import complete_email_change, drop_pending_change
-from accounts.flows.email_code import pretend_verification_code
-from accounts.flows.email_verification import (
-    cooldown_minutes,
-    reserve_verification_mail,
-    send_verification_email,
-)
+from accounts.flows.email_verification import cooldown_minutes
 from accounts.models import EmailAddress, User
 from accounts.notifications import send_security_notice
 from accounts.signals import (
@@ -72,16 +68,11 @@ def verified_elsewhere(email_address: EmailAddress) -> bool:
 def _send_verification(request, email_address):
     """Mail a confirmation link; False when the per-address cooldown refuses it.
 
-    An address verified by another account gets no mail (its owner is not pestered and the
-    link could never work), yet the user sees the same answer and the same cooldown, so the
-    page does not reveal that the address is someone else's.
+    An address verified by another account gets its owner a notice instead ("someone tried
+    to add your address"), and the user sees the same answer, cooldown, messages and audit
+    rows, so nothing reveals that the address is someone else's (``address_owner``).
     """
-    if verified_elsewhere(email_address):
-        reserved = reserve_verification_mail(request, email_address.email)
-        if reserved:  # by-code mode: the same code page, with a code nobody has
-            pretend_verification_code(request, email=email_address.email)
-        return reserved
-    return send_verification_email(request, email_address=email_address, signup=False)
+    return mail_address(request, email_address=email_address, signup=False)
 
 
 def _primary_of(user):
@@ -102,9 +93,10 @@ def _message(request, level, text):
 def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     """Add an unverified address and mail its confirmation link.
 
-    Signals, in order: ``_add_email`` (a receiver may veto with ``ValidationError``; nothing
-    is saved), ``email_confirmation_sent`` (when the mail went out), ``email_added``. The
-    primary address then gets a notice.
+    At most ``ACCOUNT_MAX_EMAIL_ADDRESSES``, exact under concurrency (the user's row is locked
+    while counting). Signals, in order: ``_add_email`` (a receiver may veto with
+    ``ValidationError``; nothing is saved), ``email_confirmation_sent`` (when the mail went
+    out), ``email_added``. The primary address then gets a notice.
     """
     ratelimit.consume_or_raise(
         request,
@@ -113,7 +105,18 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
         message="You have changed your addresses too often. Wait a minute, then try again.",
     )
     _add_email.send(sender=user.__class__, email=email, user=user)
+    # The form counted the addresses already, but concurrent adds would all pass that count:
+    # lock the user's row and count again, so the limit is exact.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
     drop_pending_change(user=user)  # ACCOUNT_CHANGE_EMAIL: the newest change wins
+    limit = app_settings.MAX_EMAIL_ADDRESSES
+    # ACCOUNT_CHANGE_EMAIL: one address plus one pending change (dropped just above).
+    if EmailAddress.objects.filter(user=user).count() >= limit and not app_settings.CHANGE_EMAIL:
+        raise FlowError(
+            f"You can have at most {limit} email addresses. Remove one first.",
+            code="too_many",
+            field="email",
+        )
     try:
         with transaction.atomic():
             address = EmailAddress.objects.create(user=user, email=email)

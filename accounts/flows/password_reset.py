@@ -17,6 +17,8 @@ from django.utils.http import base36_to_int, int_to_base36
 
 from accounts import ratelimit
 from accounts.adapter import get_adapter
+from accounts.device_cookies import unlock_after_reset
+from accounts.exceptions import FlowError
 from accounts.flows.password_change import end_user_sessions, notify
 from accounts.headless.frontend import frontend_url
 from accounts.httpkit import absolute_url
@@ -30,6 +32,7 @@ RESET_URL_KEY = "set-password"
 # Django's tokens are ~40 characters; anything much longer is not one and is not stored.
 RESET_KEY_MAX_LENGTH = 100
 _MAX_PK = 2**63 - 1
+USED_KEY = "This password reset link was already used or is no longer valid."
 TOO_MANY_REQUESTS = "Too many password reset requests. Please try again later."
 
 
@@ -150,6 +153,24 @@ def get_reset_user(request: HttpRequest, *, uidb36: str) -> User | None:
 
 
 @transaction.atomic
+def reset_password_by_key(request: HttpRequest, *, user: User, password: str) -> None:
+    """The emailed link's reset: ``reset_password`` once the stashed key is checked again on
+    the *locked* user row.
+
+    Single use under concurrency: of several browsers posting one link at once exactly one
+    resets; the others wait for the lock, then find the key void (the password it hashes
+    changed) and get ``FlowError("invalid_key")``.
+    """
+    locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+    stash = request.session.get(RESET_KEY_SESSION_KEY)
+    key = stash.get("key") if isinstance(stash, dict) else ""
+    if locked is None or not default_token_generator.check_token(locked, key or ""):
+        request.session.pop(RESET_KEY_SESSION_KEY, None)
+        raise FlowError(USED_KEY, code="invalid_key")
+    reset_password(request, user=locked, password=password)
+
+
+@transaction.atomic
 def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     """Store the new password and end *all* of the user's sessions; log nobody in.
 
@@ -159,7 +180,7 @@ def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     request.session.pop(RESET_KEY_SESSION_KEY, None)
-    ratelimit.clear(request, "login_failed", key=f"user:{user.pk}")
+    unlock_after_reset(request, user=user)
     password_reset.send(sender=user.__class__, request=request, user=user)
     end_user_sessions(request, user)
     if request.user.is_authenticated and request.user.pk == user.pk:

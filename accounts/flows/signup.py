@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -12,13 +12,16 @@ from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
+from accounts.exceptions import FlowError
+from accounts.flows.address_owner import mail_address
 from accounts.flows.email_code import pretend_verification_code
-from accounts.flows.email_verification import send_verification_email
 from accounts.flows.invitations import accept_invitation
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
 from accounts.signals import user_signed_up
+
+USERNAME_TAKEN = "A user with that username already exists."
 
 
 def find_verified_owner(email: str) -> User | None:
@@ -48,10 +51,13 @@ def complete_signup(
     ``FlowError`` and nothing is created. In mandatory-verification
     mode nobody is logged in: the "verification sent" page is shown. There, an address that
     already belongs to an account gets the same page, and its owner a mail saying so, so that
-    signup cannot tell anyone which addresses have accounts.
+    signup cannot tell anyone which addresses have accounts. In the other modes, with
+    ``ACCOUNT_PREVENT_ENUMERATION = "strict"``, such a signup goes through: the new account's
+    copy of the address stays unverified (``verify_address`` refuses it while another account
+    holds it) and the owner is told by mail.
     """
     mode = app_settings.EMAIL_VERIFICATION
-    if mode == EmailVerification.MANDATORY and email:
+    if mode == EmailVerification.MANDATORY and email and app_settings.PREVENT_ENUMERATION:
         owner = find_verified_owner(email)
         if owner is not None:
             return pretend_signup(request, owner=owner, email=email, password=password)
@@ -59,12 +65,26 @@ def complete_signup(
     user = adapter.new_user(request)
     adapter.populate_user(request, user, {**(data or {}), "username": username, "email": email})
     user.set_password(password)
-    user.save()
+    try:
+        user.save()
+    except IntegrityError:
+        # The same username signed up a moment ago (the form's check passed for both): the
+        # database's unique constraint decides, and this one gets the form's usual answer.
+        # No inner savepoint is needed: the FlowError leaves this atomic block, which rolls
+        # the whole signup back.
+        raise FlowError(USERNAME_TAKEN, code="username_taken", field="username") from None
     address = None  # ACCOUNT_SIGNUP_FIELDS may make the address optional
     if email:
         address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
-    if address is not None and mode != EmailVerification.NONE:
-        send_verification_email(request, email_address=address, signup=True)
+    if address is not None:
+        # A held address (possible with ACCOUNT_PREVENT_ENUMERATION = "strict") gets its owner
+        # a notice instead of a link; the answer below is the same either way.
+        mail_address(
+            request,
+            email_address=address,
+            signup=True,
+            verification=mode != EmailVerification.NONE,
+        )
     user_signed_up.send(sender=user.__class__, request=request, user=user)
     accept_invitation(request, user=user)  # a closed signup's invitation is used up here
     if mode == EmailVerification.MANDATORY:

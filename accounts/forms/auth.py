@@ -47,16 +47,19 @@ class SignupForm(forms.Form):
         return get_adapter().clean_username(username)
 
     def clean_email(self):
-        """A verified address of another account is refused, except in mandatory mode.
-
-        In mandatory-verification mode nothing says whether an address has an account (no
-        enumeration): the form is valid and the signup flow mails the owner instead.
-        """
+        """A verified address of another account is refused only when
+        ``ACCOUNT_PREVENT_ENUMERATION`` allows saying so: ``False``, or ``True`` outside
+        mandatory verification. Otherwise the form is valid and the signup flow mails the
+        owner instead (no enumeration)."""
         if not self.cleaned_data["email"]:  # an optional address left empty
             return ""
         email = get_adapter().clean_email(self.cleaned_data["email"])
-        taken = EmailAddress.objects.matching(email).filter(verified=True).exists()
-        if taken and app_settings.EMAIL_VERIFICATION != EmailVerification.MANDATORY:
+        prevent = app_settings.PREVENT_ENUMERATION
+        if prevent == "strict":
+            return email
+        if prevent is True and app_settings.EMAIL_VERIFICATION == EmailVerification.MANDATORY:
+            return email
+        if EmailAddress.objects.matching(email).filter(verified=True).exists():
             raise forms.ValidationError(self.error_messages["email_taken"], code="email_taken")
         return email
 

@@ -47,6 +47,13 @@ class AppSettings(AppSettingsBase):
         return self._dict("FORMS", {})
 
     @property
+    def ALLOW_UNVERIFIED_EMAIL(self) -> bool:
+        """May a user with an unverified email address turn on a second factor? Off by
+        default, as in allauth: an account must be reachable by mail at a proven address
+        before a lost factor locks it."""
+        return self._bool("ALLOW_UNVERIFIED_EMAIL", False)
+
+    @property
     def ENCRYPTION_KEY(self) -> str:
         """Keys encrypting TOTP seeds and recovery-code keys at rest, comma-separated (the
         first encrypts, all decrypt); empty derives one from ``SECRET_KEY``."""

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts import app_settings
 from accounts.authentication import set_logout_reason
 from accounts.usersessions.models import UserSession
-from accounts.usersessions.store import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+from accounts.usersessions.store import SESSION_SEEN_KEY, SESSION_STARTED_KEY, absolute_lifetime
 
 
 class UserSessionMiddleware:
@@ -18,7 +18,8 @@ class UserSessionMiddleware:
     notes it at most every ``ACCOUNT_SESSION_LAST_SEEN_INTERVAL``, capped at a quarter of the
     idle timeout, so the session ends up to that much early, never late).
     ``ACCOUNT_SESSION_ABSOLUTE_LIFETIME`` counts from the login: activity does not extend it
-    and reauthentication does not reset it. An ended session is flushed from the store, so
+    and reauthentication does not reset it; a login without "Remember me" gets at most
+    ``ACCOUNT_SESSION_NOT_REMEMBERED_LIFETIME`` (24 hours). An ended session is flushed from the store, so
     replaying its cookie gets nowhere.
     """
 
@@ -35,7 +36,7 @@ class UserSessionMiddleware:
         now = time.time()
         session = request.session
         idle_timeout = app_settings.SESSION_IDLE_TIMEOUT
-        absolute = app_settings.SESSION_ABSOLUTE_LIFETIME
+        absolute = absolute_lifetime(session)
         started = session.setdefault(SESSION_STARTED_KEY, now)
         seen = session.get(SESSION_SEEN_KEY, now)
         if (absolute and now - started > absolute) or now - seen > idle_timeout:

@@ -29,6 +29,9 @@ from accounts.usersessions.models import UserSession
 
 SESSION_STARTED_KEY = "account_session_started_at"
 SESSION_SEEN_KEY = "account_session_seen_at"
+# Set when the login had "Remember me" off: the session then lives at most
+# ACCOUNT_SESSION_NOT_REMEMBERED_LIFETIME on the server too.
+SESSION_NOT_REMEMBERED_KEY = "account_session_not_remembered"
 RECORD_GRACE = timedelta(minutes=1)
 
 
@@ -117,12 +120,28 @@ def rotate_session(request: HttpRequest) -> None:
         )
 
 
+def mark_session_not_remembered(request):
+    """The login had "Remember me" off: end the session with the browser, and on the server
+    after ``ACCOUNT_SESSION_NOT_REMEMBERED_LIFETIME`` at the latest (the middleware checks)."""
+    request.session.set_expiry(0)
+    request.session[SESSION_NOT_REMEMBERED_KEY] = True
+
+
+def absolute_lifetime(data):
+    """Seconds from login the session may live, however active (0: no limit)."""
+    absolute = app_settings.SESSION_ABSOLUTE_LIFETIME
+    if data.get(SESSION_NOT_REMEMBERED_KEY):
+        short = app_settings.SESSION_NOT_REMEMBERED_LIFETIME
+        return min(absolute, short) if absolute else short
+    return absolute
+
+
 def _timed_out(data, now):
     """True when the idle or absolute limit of the session middleware has passed."""
     started = data.get(SESSION_STARTED_KEY)
     seen = data.get(SESSION_SEEN_KEY)
     idle = app_settings.SESSION_IDLE_TIMEOUT
-    absolute = app_settings.SESSION_ABSOLUTE_LIFETIME
+    absolute = absolute_lifetime(data)
     if seen is not None and now - seen > idle:
         return True
     return bool(absolute and started is not None and now - started > absolute)

@@ -82,7 +82,11 @@ class SignupView(RedirectAuthenticatedMixin, FormView):
                 redirect_url=self.redirect_url(),
                 data=data,
             )
-        except FlowError as error:  # the invitation was used meanwhile, or is for another
+        except FlowError as error:
+            if error.field in form.fields:  # the username taken by a concurrent signup
+                status = error.add_to(form)
+                return self.render_to_response(self.get_context_data(form=form), status=status)
+            # the invitation was used meanwhile, or is for another
             return render(
                 self.request, "account/signup_closed.html", {"error": error.message}, status=403
             )

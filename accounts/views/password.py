@@ -12,7 +12,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts import ratelimit
 from accounts.decorators import factor_reauthentication_required
-from accounts.exceptions import RateLimited
+from accounts.exceptions import FlowError, RateLimited
 from accounts.flows import password_change, password_reset, password_reset_by_code
 from accounts.forms import get_form_class
 from accounts.forms.password import (
@@ -148,9 +148,12 @@ class ResetPasswordFromKeyView(FormView):
         return {**super().get_form_kwargs(), "user": self.reset_user}
 
     def form_valid(self, form):
-        password_reset.reset_password(
-            self.request, user=self.reset_user, password=form.cleaned_data["password1"]
-        )
+        try:
+            password_reset.reset_password_by_key(
+                self.request, user=self.reset_user, password=form.cleaned_data["password1"]
+            )
+        except FlowError:  # the link was used meanwhile (another browser, same moment)
+            return render(self.request, self.template_name, {"token_fail": True})
         return redirect("account_reset_password_from_key_done")
 
 

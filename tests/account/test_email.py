@@ -211,7 +211,10 @@ def test_maximum_is_a_setting(auth_client, user):
 def test_address_verified_by_another_account_looks_the_same(
     auth_client, user, other_user, catch_all, mailoutbox
 ):
-    """No different message (no account enumeration), no mail to the owner, never verifiable."""
+    """No different message, signal or audit row (no account enumeration); the address gets
+    one mail either way (here: the owner's "someone tried to add it" notice); never
+    verifiable. Changed by issue 13 point 2: the owner is now told, and the trying user's
+    ``email_confirmation_sent`` is sent as for a fresh address."""
     fresh = act(auth_client, "action_add", "fresh@example.org")
     fresh_messages = messages_of(auth_client.get(URL))
     mailoutbox.clear()
@@ -227,8 +230,11 @@ def test_address_verified_by_another_account_looks_the_same(
     ]
     address = EmailAddress.objects.get(user=user, email="BOB@example.com")
     assert address.verified is False
-    assert [m.to for m in mailoutbox] == [["alice@example.com"]]  # only the notice
-    catch_all["email_confirmation_sent"].assert_not_called()
+    assert sorted(m.to[0] for m in mailoutbox) == ["BOB@example.com", "alice@example.com"]
+    owner_notice = next(m for m in mailoutbox if m.to == ["BOB@example.com"])
+    assert "Someone tried to use your address" in owner_notice.subject
+    assert "/accounts/confirm-email/" not in owner_notice.body
+    catch_all["email_confirmation_sent"].assert_called_once()
     catch_all["email_added"].assert_called_once()
     assert EmailAddress.objects.get(user=other_user).verified is True
 

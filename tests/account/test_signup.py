@@ -98,7 +98,9 @@ def test_fullwidth_username_is_normalised(client):
     assert User.objects.filter(username="dan").exists()
 
 
-def test_verified_email_of_another_account_is_refused(client, signal_catcher):
+@pytest.mark.parametrize("prevent", [False, True])  # "strict", the default: tests/hardening
+def test_verified_email_of_another_account_is_refused(client, signal_catcher, prevent, settings):
+    settings.ACCOUNT_PREVENT_ENUMERATION = prevent
     UserFactory(username="owner", email="carol@example.com")
     signed_up = signal_catcher(signals.user_signed_up)
     response = client.post("/accounts/signup/", {**VALID, "email": "CAROL@example.com"})

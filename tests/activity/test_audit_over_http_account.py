@@ -295,7 +295,7 @@ def test_confirm_by_link_writes_email_confirmed(alice, user, audit, mailoutbox):
         event="email_confirmed",
         user=user,
         actor=user,
-        path=link,
+        path="/accounts/confirm-email/[redacted]/",  # never the key (issue 13, point 9)
         extra={"email": "new@example.org", "primary": False},
         **FROM_BROWSER,
     )

@@ -160,9 +160,11 @@ def test_the_owner_is_not_flooded_and_nobody_gets_in(make_client, user, mailoutb
     assert User.objects.count() == 1
 
 
+@override_settings(ACCOUNT_PREVENT_ENUMERATION=True)
 def test_optional_verification_still_says_the_address_is_taken(client, user):
-    """Documented policy: without mandatory verification a signup logs in at once, so a
-    taken address can only be refused (as django-allauth does)."""
+    """``ACCOUNT_PREVENT_ENUMERATION = True`` (not the default "strict"): without mandatory
+    verification a signup logs in at once, so a taken address is refused (as django-allauth
+    does). The default is tested in test_signup_enumeration.py."""
     response = client.post(
         "/accounts/signup/", {"username": "mallory", "email": "alice@example.com", **SIGNUP}
     )

@@ -14,13 +14,14 @@ from django.views.decorators.http import require_http_methods
 from accounts.exceptions import FlowError
 from accounts.flows.login import get_pending_login
 from accounts.httpkit import get_next_url
+from accounts.mfa import app_settings as mfa_settings
 from accounts.mfa.base import flows
 from accounts.mfa.base.forms import CodeForm, get_form_class
 from accounts.mfa.models import Authenticator
 from accounts.mfa.recovery_codes import auth as recovery_codes
 from accounts.mfa.utils import has_code_factor, keys_of
 from accounts.mfa.webauthn import flows as webauthn_flows
-from accounts.mfa.webauthn.forms import CredentialForm
+from accounts.mfa.webauthn.forms import CredentialForm, is_hostile
 from accounts.ratelimit import rate_limit, too_many_requests
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -53,6 +54,7 @@ def index(request):
             "recovery_codes_total": recovery_codes.total(codes) if codes else 0,
             "webauthn_count": webauthn_count,
             "has_second_factor": totp_factor is not None or webauthn_count > 0,
+            "needs_verified_email": not mfa_settings.ALLOW_UNVERIFIED_EMAIL,
         },
     )
 
@@ -103,6 +105,13 @@ def _authenticate_with_key(request, *, user, pending):
             return too_many_requests(request)
         message = error.message if credential is not None else form.errors["credential"][0]
     messages.error(request, message)
+    if is_hostile(form):  # far too large or deep to be a key's answer: 400, the page again
+        context = {
+            "form": get_form_class("authenticate", CodeForm)(),
+            "has_code_factor": has_code_factor(user),
+            "webauthn_options": webauthn_flows.begin_second_factor(request, user=user),
+        }
+        return render(request, "mfa/authenticate.html", context, status=400)
     return redirect("mfa_authenticate")
 
 

@@ -15,7 +15,7 @@ from accounts.mfa.base.flows import delete_and_cleanup
 from accounts.mfa.models import Authenticator
 from accounts.mfa.recovery_codes.flows import ensure_recovery_codes
 from accounts.mfa.totp import auth as totp
-from accounts.mfa.utils import get_authenticator
+from accounts.mfa.utils import get_authenticator, validate_can_add_authenticator
 from accounts.models import User
 from accounts.notifications import send_security_notice
 from accounts.signals import authenticator_added
@@ -47,7 +47,8 @@ def activate_totp(
     """The user proved the pending seed with the code of ``last_step``: store it.
 
     Also creates the recovery codes when this is the first second factor. Returns
-    ``(authenticator, recovery_codes or None)``. Raises ``FlowError("already_active")``.
+    ``(authenticator, recovery_codes or None)``. Raises ``FlowError("already_active")``, or
+    ``FlowError("unverified_email")`` while an address is unverified (``MFA_ALLOW_UNVERIFIED_EMAIL``).
     """
     user = request.user
     with transaction.atomic():
@@ -55,6 +56,7 @@ def activate_totp(
         User.objects.select_for_update().filter(pk=user.pk).first()
         if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
             raise FlowError("Your authenticator app is already set up.", code="already_active")
+        validate_can_add_authenticator(user)
         authenticator = Authenticator.objects.create(
             user=user,
             type=Authenticator.Type.TOTP,

@@ -16,7 +16,12 @@ from accounts.mfa.models import Authenticator
 from accounts.mfa.totp import auth as totp
 from accounts.mfa.totp import flows
 from accounts.mfa.totp.forms import ActivateTOTPForm
-from accounts.mfa.utils import get_authenticator, keys_of
+from accounts.mfa.utils import (
+    UNVERIFIED_EMAIL_MESSAGE,
+    get_authenticator,
+    keys_of,
+    unverified_email_blocks_mfa,
+)
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -32,12 +37,17 @@ def activate_totp(request):
     if get_authenticator(user, Authenticator.Type.TOTP) is not None:
         messages.info(request, "Your authenticator app is already set up.")
         return redirect("mfa_index")
+    if unverified_email_blocks_mfa(user):
+        messages.error(request, UNVERIFIED_EMAIL_MESSAGE)
+        return redirect("mfa_index")
     secret = flows.get_pending_totp_secret(request)
     form = get_form_class("activate_totp", ActivateTOTPForm)(request.POST or None, secret=secret)
     if request.method == "POST" and form.is_valid():
         try:
             _, codes = flows.activate_totp(request, secret=secret, last_step=form.step)
-        except FlowError:
+        except FlowError as error:
+            if error.code == "unverified_email":
+                messages.error(request, error.message)
             return redirect("mfa_index")
         if codes:
             return render(request, "mfa/recovery_codes/generated.html", {"codes": codes})

@@ -35,7 +35,7 @@ from accounts.mfa.base.flows import (
 )
 from accounts.mfa.models import Authenticator
 from accounts.mfa.recovery_codes.flows import ensure_recovery_codes
-from accounts.mfa.utils import keys_of
+from accounts.mfa.utils import keys_of, validate_can_add_authenticator
 from accounts.mfa.webauthn import auth as webauthn
 from accounts.mfa.webauthn.auth import WebAuthnError
 from accounts.notifications import send_security_notice
@@ -64,9 +64,11 @@ def add_key(
     """Register a key for ``request.user``; the first second factor also gets recovery codes.
 
     Returns ``(authenticator, recovery_codes)``; ``recovery_codes`` is the list of new plain
-    codes to show once, or ``None``. A credential id already registered (to anyone) is refused.
+    codes to show once, or ``None``. A credential id already registered (to anyone) is refused,
+    and so is any key while an address is unverified (``MFA_ALLOW_UNVERIFIED_EMAIL``).
     """
     user = request.user
+    validate_can_add_authenticator(user)
     data = webauthn.complete_registration(
         request, user=user, response=credential, passwordless=passwordless
     )
@@ -219,8 +221,14 @@ def authenticate_second_factor(
 def reauthenticate_with_key(
     request: HttpRequest, *, credential: dict, redirect_url: str
 ) -> HttpResponse:
-    """Prove again who one is with a key: record it, rotate the session key, send signals."""
+    """Prove again who one is with a key: record it, rotate the session key, send signals.
+
+    Like every second-factor check, the attempt is reserved from the account's ``mfa_failed``
+    budget before the assertion is verified (``RateLimited`` past it) and given back when the
+    key was right.
+    """
     user = request.user
+    reserve_attempt(request, user=user)
     try:
         assertion = webauthn.verify_assertion(
             request,
@@ -233,6 +241,7 @@ def reauthenticate_with_key(
         _failed(request, user, error.authenticator, reauthentication=True)
         raise
     _advance_sign_count(request, user, assertion, reauthentication=True)
+    refund_attempt(request, user=user)
     post_authentication(
         request, user=user, authenticator=assertion.authenticator, reauthenticated=True
     )

@@ -4,10 +4,44 @@ import json
 
 from django import forms
 
-# A registration or assertion response is a few kilobytes; anything far larger is refused
-# before JSON parsing.
+# A registration or assertion response is a few kilobytes and nests three levels deep
+# (credential → response / clientExtensionResults → credProps); anything far larger or deeper
+# is refused *before* JSON parsing, so hostile input ("[" × 60,000) never reaches the parser's
+# recursion. Such input is answered with 400 (see ``is_hostile``).
 CREDENTIAL_MAX_LENGTH = 64 * 1024
+CREDENTIAL_MAX_DEPTH = 8
 NAME_MAX_LENGTH = 64
+HOSTILE_CODES = ("too_large", "too_deep")
+
+
+def json_depth_exceeds(text: str, limit: int) -> bool:
+    """True when ``text`` nests arrays/objects deeper than ``limit`` (strings skipped).
+
+    One linear pass, no recursion: safe on any input of bounded size.
+    """
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def is_hostile(form) -> bool:
+    """The form's ``credential`` was refused for size or depth: answer 400, not 200."""
+    return any(form.has_error("credential", code) for code in HOSTILE_CODES)
 
 
 class AnswerInput(forms.HiddenInput):
@@ -22,6 +56,8 @@ class CredentialField(forms.CharField):
 
     default_error_messages = {
         "invalid_json": "Your browser sent an unreadable answer. Please try again.",
+        "too_large": "Your browser sent an answer far too large to be a security key's.",
+        "too_deep": "Your browser sent an answer nested far too deep to be a security key's.",
     }
 
     def __init__(self, **kwargs):
@@ -37,9 +73,13 @@ class CredentialField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return value
+        if len(value) > CREDENTIAL_MAX_LENGTH:
+            raise forms.ValidationError(self.error_messages["too_large"], code="too_large")
+        if json_depth_exceeds(value, CREDENTIAL_MAX_DEPTH):
+            raise forms.ValidationError(self.error_messages["too_deep"], code="too_deep")
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = None
         if not isinstance(parsed, dict):
             raise forms.ValidationError(self.error_messages["invalid_json"], code="invalid_json")

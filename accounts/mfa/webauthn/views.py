@@ -17,9 +17,9 @@ from accounts.exceptions import FlowError
 from accounts.httpkit import get_next_url
 from accounts.mfa.base.forms import get_form_class
 from accounts.mfa.models import Authenticator
-from accounts.mfa.utils import keys_of
+from accounts.mfa.utils import UNVERIFIED_EMAIL_MESSAGE, keys_of, unverified_email_blocks_mfa
 from accounts.mfa.webauthn import flows
-from accounts.mfa.webauthn.forms import AddKeyForm, CredentialForm, RenameKeyForm
+from accounts.mfa.webauthn.forms import AddKeyForm, CredentialForm, RenameKeyForm, is_hostile
 from accounts.ratelimit import rate_limit, too_many_requests
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -51,6 +51,9 @@ def list_keys(request):
 @GET_POST
 @factor_reauthentication_required
 def add_key(request):
+    if unverified_email_blocks_mfa(request.user):
+        messages.error(request, UNVERIFIED_EMAIL_MESSAGE)
+        return redirect("mfa_index")
     form = _bind(get_form_class("add_webauthn", AddKeyForm), request)
     if form.is_valid():
         try:
@@ -74,6 +77,7 @@ def add_key(request):
         request,
         "mfa/webauthn/add_form.html",
         {"form": form, "options": flows.begin_add_key(request)},
+        status=400 if is_hostile(form) else 200,
     )
 
 
@@ -133,6 +137,7 @@ def _assertion_page(request, *, finish, begin, template_name):
         request,
         template_name,
         {"form": form, "options": begin(request), "next": get_next_url(request)},
+        status=400 if is_hostile(form) else 200,
     )
 
 
