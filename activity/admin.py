@@ -167,7 +167,14 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
     date_hierarchy = "created_at"
     list_filter = ("event", "created_at")
-    search_fields = ("username", "email")  # and an exact IP: see get_search_results
+    # Prefix search ("alice" finds alice, alice@example.com), served by the functional
+    # indexes ``UPPER(col) text_pattern_ops`` (migration 0003) on PostgreSQL. Chosen over a
+    # pg_trgm GIN index: staff look people up by the start of a name or address; a B-tree
+    # costs little on every insert of a hot append-only table (GIN pending lists and
+    # trigram sets per row would), needs no extension, and a term shorter than three
+    # characters still uses it (trigram search degrades to a full-index scan). A substring
+    # search over millions of rows is an export-and-grep job.
+    search_fields = ("^username", "^email")  # and an exact IP: see get_search_results
     list_select_related = ("user",)
     show_full_result_count = False
     paginator = EstimatedCountPaginator

@@ -231,3 +231,56 @@ class UserProfile(models.Model):
         self.trial_started_at = now
         self.trial_ends_at = now + timedelta(days=days)
         self.save(update_fields=["trial_started_at", "trial_ends_at"])
+
+
+class EventCount(models.Model):
+    """How many rows of one ``(log, event, method)`` were written in one hour (UTC).
+
+    Kept by ``activity.services`` in the same transaction as the log row (an
+    ``INSERT ... ON CONFLICT DO UPDATE SET count = count + 1``), so the dashboard sums at most
+    ``hours x events`` small rows, whatever the size of the logs. ``shard`` stripes the hot
+    counters: concurrent logins of one hour increment different rows (chosen by process and
+    thread) instead of queueing on one row lock until their transactions commit.
+    """
+
+    hour = models.DateTimeField()
+    log = models.CharField(max_length=10)  # "login", "security" or "mfa"
+    event = models.CharField(max_length=40)
+    method = models.CharField(max_length=20, blank=True)
+    shard = models.PositiveSmallIntegerField(default=0)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "hour", "event", "method", "shard"], name="activity_count_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.log}/{self.event} {self.hour:%Y-%m-%d %H}h: {self.count}"
+
+
+class FailedLoginSource(models.Model):
+    """Failed logins per hour, client IP and identifier typed.
+
+    One upsert per failed login. The dashboard's "top IPs by failed logins" sums ``failures``
+    and counts distinct ``username`` per IP over the last day of rows (bounded by the attack
+    traffic of a day, never by the size of the log); the rows also serve the detector's
+    reports. Rows older than the dashboard's window are pruned with the logs.
+    """
+
+    hour = models.DateTimeField()
+    ip_address = models.GenericIPAddressField()
+    username = models.CharField(max_length=150)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "ip_address", "username"], name="activity_failsrc_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ip_address} {self.username}: {self.failures}"
