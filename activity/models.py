@@ -284,3 +284,41 @@ class FailedLoginSource(models.Model):
 
     def __str__(self):
         return f"{self.ip_address} {self.username}: {self.failures}"
+
+
+class ActivityDigest(models.Model):
+    """One signed, chained digest of the log rows written since the previous one.
+
+    ``body`` holds, per log, the id range covered, the ids (as compact ranges), a short hash
+    of every row (to name the row that changed) and the SHA-256 over the full row hashes; and
+    the signature of the previous digest. ``signature`` is HMAC-SHA256 of the canonical body
+    under ``ACTIVITY_DIGEST_KEY`` (see activity/integrity.py).
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    sealed_at = models.DateTimeField(default=timezone.now)
+    body = models.JSONField()
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        get_latest_by = "seq"
+
+    def __str__(self):
+        return f"digest #{self.seq} at {self.sealed_at:%Y-%m-%d %H:%M}"
+
+
+class ActivityVerification(models.Model):
+    """The outcome of one ``verify_activity`` run (the dashboard shows the last one)."""
+
+    checked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ok = models.BooleanField()
+    digests = models.PositiveIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(default=0)
+    problems = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        get_latest_by = "checked_at"
+
+    def __str__(self):
+        return f"verification at {self.checked_at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'FAILED'}"

@@ -150,6 +150,8 @@ _APP_SETTINGS_FROM_ENV = {
     "MFA_TOTP_ISSUER": env.str,
     "ACTIVITY_TRIAL_ON_EMAIL_CONFIRMED": env.bool,
     "ACTIVITY_TRIAL_DAYS": env.int,
+    "ACTIVITY_DIGEST_KEY": env.str,
+    "ACTIVITY_DIGEST_INTERVAL": env.int,
 }
 for _name, _read in _APP_SETTINGS_FROM_ENV.items():
     if _name in env.ENVIRON:
