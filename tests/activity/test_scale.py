@@ -226,3 +226,44 @@ def test_event_filter_user_page_and_counters_are_index_served():
     ):
         plan = _plan(queryset)
         assert index in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_lose_no_count_and_never_deadlock():
+    """Real threads, each its own transaction writing a login and a failure: every row is
+    counted once, in the same transaction as the row (striped counters, atomic upserts)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    user = UserFactory()
+    threads_n, per_thread = 8, 10
+    barrier = threading.Barrier(threads_n)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                with transaction.atomic():
+                    services.login_log_create(request=None, event="login", user=user)
+                    services.security_log_create(request=None, event="new_device_login", user=user)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run) for _ in range(threads_n)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert LoginLog.objects.count() == threads_n * per_thread
+    assert _counts() == {
+        ("login", "login", ""): threads_n * per_thread,
+        ("security", "new_device_login", ""): threads_n * per_thread,
+    }
