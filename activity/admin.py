@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin import UserAdmin as AccountsUserAdmin
+from activity import partitioning
 from activity.models import AppendOnlyQuerySet, LoginLog, MFALog, SecurityLog, UserProfile
 
 # Above this many rows (by the planner's estimate), an unfiltered changelist trusts the
@@ -51,12 +52,8 @@ class EstimatedCountPaginator(Paginator):
         if connection.vendor != "postgresql":
             return None
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
-                [queryset.model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        return int(row[0]) if row and row[0] is not None else None
+            # summed over the monthly partitions when the log is partitioned
+            return partitioning.estimated_rows(cursor, queryset.model._meta.db_table)
 
 
 class IndexedDatesQuerySet(AppendOnlyQuerySet):
