@@ -43,6 +43,35 @@ class AppSettings(AppSettingsBase):
         digest leaves the last moments to transactions still in flight."""
         return self._int("DIGEST_SETTLE", 60, minimum=0)
 
+    @property
+    def SINKS(self) -> tuple[dict, ...]:
+        """Where audit events are streamed (off by default: none). Each a dict:
+
+        - ``{"name": "file", "type": "file", "path": "/var/log/site/audit.jsonl"}``
+        - ``{"name": "syslog", "type": "syslog", "address": "127.0.0.1:514",
+          "protocol": "udp" | "tcp"}`` (RFC 5424, facility auth; ``address`` may be a Unix
+          socket path such as ``/dev/log``)
+        - ``{"name": "siem", "type": "webhook", "url": "https://...", "secret": "..."}``
+          (Standard Webhooks signature)
+
+        ``schema``: ``"ocsf"`` (default) or ``"ecs"``.
+        """
+        value = self._setting("SINKS", ())
+        if not isinstance(value, list | tuple):
+            raise self._fail("SINKS", value, "a list of dicts")
+        required = {"file": ("path",), "syslog": ("address",), "webhook": ("url", "secret")}
+        names = set()
+        for sink in value:
+            if not isinstance(sink, dict) or sink.get("type") not in required:
+                raise self._fail("SINKS", sink, "dicts whose type is file, syslog or webhook")
+            missing = [key for key in ("name", *required[sink["type"]]) if not sink.get(key)]
+            if missing or sink["name"] in names or len(str(sink["name"])) > 50:
+                raise self._fail("SINKS", sink, f"a unique name (50 chars) and {missing}")
+            if sink.get("schema", "ocsf") not in ("ocsf", "ecs"):
+                raise self._fail("SINKS", sink, 'schema "ocsf" or "ecs"')
+            names.add(sink["name"])
+        return tuple(value)
+
 
 _app_settings = AppSettings("ACTIVITY_")
 

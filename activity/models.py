@@ -322,3 +322,37 @@ class ActivityVerification(models.Model):
 
     def __str__(self):
         return f"verification at {self.checked_at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'FAILED'}"
+
+
+class SinkDelivery(models.Model):
+    """One audit event waiting for (or delivered to) one configured SIEM sink: the outbox.
+
+    Written in the same transaction as the log row, so an event exists for the sinks if and
+    only if its row was committed; a worker task sends it and retries with backoff until the
+    sink takes it (at least once: a sink that answered but whose answer was lost gets it
+    again, with the same ``event_id`` to de-duplicate on).
+    """
+
+    event_id = models.UUIDField()
+    sink = models.CharField(max_length=50)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "sink"], name="activity_sink_event_uniq")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="activity_sink_pending_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} -> {self.sink}"

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.authentication import get_authentication_records, get_logout_reason
 from accounts.httpkit import get_client_ip, get_user_agent
-from activity import app_settings, partitioning
+from activity import app_settings, partitioning, streaming, tasks
 from activity.models import (
     EventCount,
     FailedLoginSource,
@@ -122,6 +122,12 @@ def _upsert(model, conflict, values, increments):
         cursor.execute(sql, params)
 
 
+def _stream(row):
+    """Queue ``row`` for the SIEM sinks (if any) and wake the worker after the commit."""
+    if streaming.enqueue_row(row):
+        transaction.on_commit(tasks.deliver_pending.enqueue)
+
+
 def _count(row, *, method=""):
     """Count ``row`` in its hour's ``EventCount`` (same transaction as the row itself)."""
     _upsert(
@@ -163,6 +169,7 @@ def login_log_create(*, request, event, user=None, username="", method="", reaso
     _count(row, method=method)
     if event == LoginLog.Event.FAILED:
         _count_failed_source(row)
+    _stream(row)
     return row
 
 
@@ -177,6 +184,7 @@ def security_log_create(*, request, event, user=None, actor=None, extra=None):
         **_user_fields(user),
     )
     _count(row)
+    _stream(row)
     return row
 
 
@@ -193,6 +201,7 @@ def mfa_log_create(
         **_user_fields(user),
     )
     _count(row, method=row.method)
+    _stream(row)
     return row
 
 

@@ -40,7 +40,7 @@ DJANGO_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
 ]
-THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5"]
+THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5", "django_tasks", "django_tasks_db"]
 LOCAL_APPS = ["accounts", "accounts.mfa", "accounts.usersessions", "activity"]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -85,6 +85,9 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background tasks (django-tasks; rows in the database, run by ``manage.py db_worker``) -----
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Cache (rate limits live here; Redis shares them between workers) -----------------------
 REDIS_URL = env.str("REDIS_URL", default="")
