@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, F
-from django.db.models.functions import TruncHour
+from django.db.models.functions import Lower, TruncHour
 from django.utils import timezone
 
 from accounts.authentication import get_authentication_records, get_logout_reason
@@ -248,21 +248,24 @@ def counts_rebuild(*, since=None):
         )
         if start is not None:
             failed = failed.filter(created_at__gte=start)
-        sources = {}
-        for hour, ip, username in (
-            failed.annotate(hour=TruncHour("created_at", tzinfo=datetime.UTC))
-            .values_list("hour", "ip_address", "username")
-            .iterator(chunk_size=5000)
-        ):
-            key = (hour, ip, username.lower())
-            sources[key] = sources.get(key, 0) + 1
-        FailedLoginSource.objects.bulk_create(
-            [
-                FailedLoginSource(hour=h, ip_address=ip, username=name, failures=n)
-                for (h, ip, name), n in sources.items()
-            ],
-            batch_size=1000,
+        grouped = (
+            failed.annotate(
+                hour=TruncHour("created_at", tzinfo=datetime.UTC), name=Lower("username")
+            )
+            .values("hour", "ip_address", "name")
+            .annotate(n=Count("*"))
+            .order_by()
         )
+        sources = [
+            FailedLoginSource(
+                hour=row["hour"],
+                ip_address=row["ip_address"],
+                username=row["name"],
+                failures=row["n"],
+            )
+            for row in grouped.iterator(chunk_size=5000)
+        ]
+        FailedLoginSource.objects.bulk_create(sources, batch_size=1000)
     return len(written) + len(sources)
 
 
