@@ -32,9 +32,14 @@ ESTIMATE_COUNT_ABOVE = 100_000
 class EstimatedCountPaginator(Paginator):
     """A paginator that reads PostgreSQL's row estimate for unfiltered, huge tables.
 
-    The exact count is used for filtered querysets and on other databases (SQLite has no
-    cheap estimate); ``show_full_result_count = False`` already removes the second count.
+    A filtered queryset is counted up to ``count_cap`` rows only (``SELECT COUNT(*) FROM
+    (... LIMIT cap + 1)``): a filter matching millions of rows would otherwise cost a scan of
+    all of them on every page, growing with history. Past the cap the changelist says
+    "10001" and offers the first 200 pages; narrowing the filter (a month, a user) gives the
+    exact figure. ``show_full_result_count = False`` already removes the second count.
     """
+
+    count_cap = 10_000
 
     @cached_property
     def count(self):
@@ -44,6 +49,8 @@ class EstimatedCountPaginator(Paginator):
             estimate = self._estimate(queryset)
             if estimate is not None and estimate > ESTIMATE_COUNT_ABOVE:
                 return estimate
+        if query is not None and query.where:
+            return queryset.order_by()[: self.count_cap + 1].count()
         return super().count
 
     @staticmethod

@@ -269,3 +269,16 @@ def test_concurrent_writers_lose_no_count_and_never_deadlock():
         ("login", "login", ""): threads_n * per_thread,
         ("security", "new_device_login", ""): threads_n * per_thread,
     }
+
+
+def test_a_filtered_count_stops_at_the_cap(user):
+    from activity.admin import EstimatedCountPaginator
+
+    class Small(EstimatedCountPaginator):
+        count_cap = 5
+
+    LoginLog.objects.bulk_create(LoginLog(event="failed", username=f"u{i}") for i in range(8))
+    LoginLog.objects.create(event="login")
+    assert Small(LoginLog.objects.filter(event="failed"), 2).count == 6  # "more than 5"
+    assert Small(LoginLog.objects.filter(event="login"), 2).count == 1
+    assert Small(LoginLog.objects.all(), 2).count == 9  # unfiltered: exact off PostgreSQL
