@@ -33,7 +33,11 @@ install-dev: $(DEV_STAMP) .env
 migrate: $(STAMP) .env
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
+# The mail worker (retries of mail the server could not send) runs beside the server and
+# stops with it.
 run: migrate
+	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 superuser: migrate

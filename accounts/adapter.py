@@ -9,8 +9,6 @@ request came from, and how messages are shown. The defaults are this site's own 
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -28,8 +26,6 @@ from accounts.internal.conf import import_class
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-logger = logging.getLogger("accounts.mail")
 
 USER_AGENT_MAX_LENGTH = 300
 
@@ -177,21 +173,25 @@ class DefaultAccountAdapter:
     def send_mail(
         self, template_prefix: str, email: str, context: dict[str, Any], request=None
     ) -> EmailMultiAlternatives:
-        """Render and send one mail; a failing mail server raises (the caller decides)."""
+        """Render one mail and put it in the outbox, within the caller's transaction.
+
+        It goes to the mail backend right after the commit (nothing goes out for a flow that
+        rolls back); a failing mail server never fails the flow: the mail stays queued and the
+        task worker retries it (``accounts.outbox``). Rendering errors still raise.
+        """
+        from accounts.outbox.delivery import queue_mail
+
         message = self.render_mail(template_prefix, email, context, request=request)
-        message.send()
+        queue_mail(message, template=template_prefix)
         return message
 
     def send_notification_mail(
         self, template_prefix: str, email: str, context: dict[str, Any], request=None
     ) -> bool:
-        """A security notice: a failing mail server is logged and never fails the flow it
-        reports on (nor changes its answer). Returns whether the mail went out."""
-        try:
-            self.send_mail(template_prefix, email, context, request=request)
-        except (smtplib.SMTPException, OSError):
-            logger.exception("Could not send the %s mail.", template_prefix.rsplit("/", 1)[-1])
-            return False
+        """A security notice. Like every mail it is queued with the flow it reports on, so a
+        failing mail server never fails that flow (nor changes its answer). Returns whether
+        the mail was queued."""
+        self.send_mail(template_prefix, email, context, request=request)
         return True
 
 

@@ -15,20 +15,23 @@ GET URL) and repeats the action.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
 from accounts.authentication import Level, did_recently_authenticate
 
 
-def reauthenticate_redirect(request, url_name: str = "account_reauthenticate", next_url=None):
+def reauthenticate_redirect(
+    request: HttpRequest, url_name: str = "account_reauthenticate", next_url: str | None = None
+) -> HttpResponseRedirect:
     target = next_url or request.path
     return HttpResponseRedirect(f"{reverse(url_name)}?{urlencode({'next': target})}")
 
 
-def reauthentication_required(view):
+def reauthentication_required(view: Callable) -> Callable:
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         if not did_recently_authenticate(request):
@@ -38,7 +41,9 @@ def reauthentication_required(view):
     return wrapped
 
 
-def factor_reauthentication_required(view=None, *, password_fallback: bool = True):
+def factor_reauthentication_required(
+    view: Callable | None = None, *, password_fallback: bool = True
+) -> Callable:
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):

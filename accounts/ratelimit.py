@@ -28,8 +28,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
+from collections.abc import Callable
+from typing import NoReturn
 
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts import app_settings
@@ -104,7 +107,7 @@ def _decrement(cache_key):
         pass
 
 
-def is_limited(request, action, *, key=None, user=None):
+def is_limited(request: HttpRequest, action: str, *, key: str | None = None, user=None) -> bool:
     """True when one of the action's budgets is used up. Does not count an attempt."""
     for rate, cache_key in _keys(request, action, key, user):
         if (cache.get(cache_key) or 0) >= rate.amount:
@@ -112,7 +115,9 @@ def is_limited(request, action, *, key=None, user=None):
     return False
 
 
-def count(request, action, *, key=None, user=None, per=None):
+def count(
+    request: HttpRequest, action: str, *, key: str | None = None, user=None, per: str | None = None
+) -> int:
     """Attempts counted so far in the current window by the fullest budget of ``action``
     (only budgets ``per`` "ip", "key" or "user" when given)."""
     return max(
@@ -125,7 +130,7 @@ def count(request, action, *, key=None, user=None, per=None):
     )
 
 
-def consume(request, action, *, key=None, user=None):
+def consume(request: HttpRequest, action: str, *, key: str | None = None, user=None) -> bool:
     """Count one attempt; return False (counting nothing) when a budget is used up.
 
     Budgets with no subject (``key=None`` for a ``/key`` rate, an anonymous user for a
@@ -142,7 +147,7 @@ def consume(request, action, *, key=None, user=None):
     return True
 
 
-def rollback(request, action, *, key=None, user=None):
+def rollback(request: HttpRequest, action: str, *, key: str | None = None, user=None) -> None:
     """Give back one attempt counted by ``consume`` (e.g. a login that turned out right).
 
     Lets a flow reserve an attempt *before* the expensive check, so that parallel requests
@@ -152,7 +157,7 @@ def rollback(request, action, *, key=None, user=None):
         _decrement(cache_key)
 
 
-def clear(request, action, *, key=None, user=None):
+def clear(request: HttpRequest, action: str, *, key: str | None = None, user=None) -> None:
     """Forget the attempts counted for ``key`` (e.g. failed logins after a password reset).
 
     Per-IP budgets are kept: a reset must not give an attacker's address a fresh budget.
@@ -166,14 +171,16 @@ def _known(user):
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def consume_or_raise(request, action, *, key=None, user=None, message=None) -> None:
+def consume_or_raise(
+    request: HttpRequest, action: str, *, key: str | None = None, user=None, message=None
+) -> None:
     """Count one attempt of ``action``; when a budget is used up, :func:`refuse` it (nothing
     is counted then). ``user`` is the account aimed at, when known (else the signed-in one)."""
     if not consume(request, action, key=key, user=user):
         refuse(request, action, user=user, message=message)
 
 
-def refuse(request, action, *, user=None, message=None):
+def refuse(request: HttpRequest, action: str, *, user=None, message=None) -> NoReturn:
     """Report a refused attempt with ``rate_limited`` (with the account aimed at, when known,
     else the signed-in user) and raise ``RateLimited``: the one way a refusal is reported."""
     target = _known(user if user is not None else getattr(request, "user", None))
@@ -181,12 +188,12 @@ def refuse(request, action, *, user=None, message=None):
     raise RateLimited(message, action=action, user=target)
 
 
-def too_many_requests(request, template_name="429.html", context=None):
+def too_many_requests(request: HttpRequest, template_name="429.html", context=None) -> HttpResponse:
     """The friendly "wait a few minutes" page, with status 429."""
     return render(request, template_name, context or {}, status=429)
 
 
-def rate_limit(action: str, *, methods=("POST",)):
+def rate_limit(action: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable:
     """View decorator (allauth's ``rate_limit(action=...)``): a request of ``methods`` spends
     one attempt of ``action`` (per IP / per logged-in user, as its rates say) before the view
     runs; a refused one gets the 429 page."""

@@ -23,21 +23,27 @@ __all__ = [
     "password_changed",
     "password_reset",
     "password_set",
+    "pre_social_login",
+    "social_account_added",
+    "social_account_removed",
+    "social_account_updated",
     "user_logged_in",
     "user_logged_out",
     "user_login_failed",
     "user_signed_up",
 ]
 
-# sender=user.__class__; kwargs: request, response, user. Sent once a login completed every
-# step (password, then the second factor if any). Not sent by ``client.force_login``.
+# sender=user.__class__; kwargs: request, response, user, and sociallogin after a social login.
+# Sent once a login completed every step (password, then the second factor if any). Not sent
+# by ``client.force_login``.
 user_logged_in = Signal()
 
 # Django's own signals, re-exported:
 # user_logged_out: sender=user.__class__; kwargs: request, user.
 # user_login_failed: sender="django.contrib.auth"; kwargs: credentials (cleansed), request.
 
-# sender=user.__class__; kwargs: request, user. Signup created the account.
+# sender=user.__class__; kwargs: request, user, and sociallogin for a social signup. Signup
+# created the account.
 user_signed_up = Signal()
 
 # sender=user.__class__; kwargs: request, user. A user with no usable password set one.
@@ -68,7 +74,8 @@ email_changed = Signal()
 # sender=user.__class__; kwargs: request, user, method, plus per method:
 #   "password": username and/or email (login) or reauthenticated=True;
 #   "totp" / "recovery_codes": type, id, and reauthenticated=True when reauthenticating;
-#   "webauthn": type, id, passwordless=True for passkey login, reauthenticated=True.
+#   "webauthn": type, id, passwordless=True for passkey login, reauthenticated=True;
+#   "socialaccount": provider (the provider id), uid (the identity at the provider).
 authentication_step_completed = Signal()
 
 # sender=user.__class__; kwargs: email, user. Private: sent before an address is added; a
@@ -84,6 +91,18 @@ authenticator_reset = Signal()
 authenticator_used = Signal()
 # kwargs also: reauthentication.
 authentication_failed = Signal()
+
+# Social account signals (allauth.socialaccount.signals).
+# sender=SocialLogin; kwargs: request, sociallogin. The provider answered; sent before the
+# login, signup or connect it leads to.
+pre_social_login = Signal()
+# sender=SocialLogin; kwargs: request, sociallogin. A social account was connected to a user.
+social_account_added = Signal()
+# sender=SocialLogin; kwargs: request, sociallogin. A connected social account signed in or was
+# connected again; its data (and tokens) were refreshed.
+social_account_updated = Signal()
+# sender=SocialAccount; kwargs: request, socialaccount. A social account was disconnected.
+social_account_removed = Signal()
 
 # --- Project signals beyond allauth's (security events the activity app records) ----------
 

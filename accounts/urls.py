@@ -1,4 +1,4 @@
-"""Account URLs: allauth's paths and URL names; two-factor and sessions come from their apps."""
+"""Account URLs: allauth's paths and URL names; two-factor, sessions and social accounts come from their apps."""
 
 from django.urls import include, path, re_path
 
@@ -34,4 +34,6 @@ urlpatterns = [
     # Two-factor authentication (accounts.mfa) and sessions (accounts.usersessions)
     path("2fa/", include("accounts.mfa.urls")),
     path("", include("accounts.usersessions.urls")),
+    # Social accounts (accounts.socialaccount)
+    path("", include("accounts.socialaccount.urls")),
 ]

@@ -172,7 +172,7 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_filter = ("event", "created_at")
     # Prefix search ("alice" finds alice, alice@example.com), served by the functional
-    # indexes ``UPPER(col) text_pattern_ops`` (migration 0003) on PostgreSQL. Chosen over a
+    # indexes ``UPPER(col) text_pattern_ops`` (migration 0004) on PostgreSQL. Chosen over a
     # pg_trgm GIN index: staff look people up by the start of a name or address; a B-tree
     # costs little on every insert of a hot append-only table (GIN pending lists and
     # trigram sets per row would), needs no extension, and a term shorter than three

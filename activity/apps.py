@@ -13,7 +13,8 @@ class ActivityConfig(AppConfig):
 
         Django's own ``user_logged_in`` is deliberately not connected (``force_login`` and the
         bare ``login()`` send it); ``_add_email`` neither: a private veto hook sent before the
-        address exists, which ``email_added`` logs once it does.
+        address exists, which ``email_added`` logs once it does; nor ``pre_social_login``, a
+        hook sent before the social login's outcome is known.
         """
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_migrate, post_save
@@ -81,6 +82,15 @@ class ActivityConfig(AppConfig):
         signals.rate_limited.connect(r.on_rate_limited, dispatch_uid="activity.on_rate_limited")
         signals.suspicious_activity.connect(
             r.on_suspicious_activity, dispatch_uid="activity.on_suspicious_activity"
+        )
+        signals.social_account_added.connect(
+            r.on_social_account_added, dispatch_uid="activity.on_social_account_added"
+        )
+        signals.social_account_updated.connect(
+            r.on_social_account_updated, dispatch_uid="activity.on_social_account_updated"
+        )
+        signals.social_account_removed.connect(
+            r.on_social_account_removed, dispatch_uid="activity.on_social_account_removed"
         )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"

@@ -7,7 +7,7 @@ collation (see ``ReadOnlyLogAdmin.search_fields`` for why a prefix index rather 
 ``pg_trgm``). ``text_pattern_ops`` is PostgreSQL's, so the indexes cannot be declared in
 ``Meta`` (SQLite would reject them); SQLite keeps plain tables.
 
-Run by migration 0003 and, idempotently, after every ``migrate`` (``post_migrate``), so a
+Run by migration 0004 and, idempotently, after every ``migrate`` (``post_migrate``), so a
 database built without migrations (the test suite's ``--nomigrations``) has them too.
 """
 

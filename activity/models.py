@@ -104,6 +104,7 @@ class LoginLog(AuditLog):
         RECOVERY_CODES = "recovery_codes", "Password + recovery code"
         WEBAUTHN = "webauthn", "Password + security key"
         PASSKEY = "passkey", "Passkey"
+        SOCIALACCOUNT = "socialaccount", "Social account"
 
     event = models.CharField(max_length=20, choices=Event.choices)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
@@ -148,6 +149,9 @@ class SecurityLog(AuditLog):
         RATE_LIMITED = "rate_limited", "Rate limited / locked out"
         SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
         ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
+        SOCIALACCOUNT_ADDED = "socialaccount_added", "Social account connected"
+        SOCIALACCOUNT_UPDATED = "socialaccount_updated", "Social account signed in"
+        SOCIALACCOUNT_REMOVED = "socialaccount_removed", "Social account disconnected"
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(

@@ -4,7 +4,7 @@ Why: at tens of millions of rows, retention is a ``DROP`` of a month's partition
 millions of ``DELETE``s (no bloat, no vacuum debt), and every query bounded in time (the
 changelist's date drill-down, the digests, the counters' rebuild) touches only its months.
 
-How (plain SQL, run by migration 0005 on PostgreSQL only; SQLite keeps plain tables):
+How (plain SQL, run by migration 0006 on PostgreSQL only; SQLite keeps plain tables):
 
 - each log table becomes ``PARTITION BY RANGE (created_at)`` with one partition per UTC
   month, ``<table>_pYYYYMM``, and a ``<table>_default`` partition so that an insert never

@@ -13,6 +13,9 @@ Decisions:
   ``authentication_step_completed`` only writes for reauthentication: the login itself is
   logged by ``user_logged_in`` with the method that completed it.
 - ``_add_email`` is a private veto hook sent before an address exists; ``email_added`` logs it.
+- Social accounts: connect, refresh (each social login) and disconnect go to SecurityLog with
+  the provider and uid (never tokens or the provider's data); ``pre_social_login`` is a hook
+  sent before the outcome is known and is not logged (the login or signup it leads to is).
 """
 
 from accounts.users import find_user_by_login
@@ -26,12 +29,13 @@ def on_user_post_save(sender, instance, created, raw=False, **kwargs):
         services.profile_ensure(user=instance, new_user=True)
 
 
-def on_user_logged_in(sender, request, user, **kwargs):
+def on_user_logged_in(sender, request, user, sociallogin=None, **kwargs):
     services.login_log_create(
         request=request,
         event=LoginLog.Event.LOGIN,
         user=user,
         method=services.login_method_from_session(request),
+        extra={"provider": sociallogin.account.provider} if sociallogin is not None else None,
     )
     services.profile_record_login(user=user, request=request)
 
@@ -213,4 +217,25 @@ def on_suspicious_activity(sender, request, user, reason, details=None, **kwargs
         event=SecurityLog.Event.SUSPICIOUS_ACTIVITY,
         user=user,
         extra={"reason": reason, "details": details or {}},
+    )
+
+
+def on_social_account_added(sender, request, sociallogin, **kwargs):
+    _social_account_changed(request, sociallogin.user, sociallogin.account, "added")
+
+
+def on_social_account_updated(sender, request, sociallogin, **kwargs):
+    _social_account_changed(request, sociallogin.user, sociallogin.account, "updated")
+
+
+def on_social_account_removed(sender, request, socialaccount, **kwargs):
+    _social_account_changed(request, socialaccount.user, socialaccount, "removed")
+
+
+def _social_account_changed(request, user, account, verb):
+    services.security_log_create(
+        request=request,
+        event=f"socialaccount_{verb}",
+        user=user,
+        extra={"provider": account.provider, "uid": account.uid},
     )

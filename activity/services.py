@@ -40,6 +40,7 @@ _LOGIN_METHODS = {
     "totp": LoginLog.Method.TOTP,
     "recovery_codes": LoginLog.Method.RECOVERY_CODES,
     "webauthn": LoginLog.Method.WEBAUTHN,
+    "socialaccount": LoginLog.Method.SOCIALACCOUNT,
 }
 REFERRAL_SESSION_KEY = "referral"
 

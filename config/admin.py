@@ -2,7 +2,8 @@
 
 Its login view redirects to ``/accounts/login/`` so the admin gets the same rate limits and
 second factor as the site; its password change and logout are the site's too, so they run
-the site's flows (signals, notices, session records). The activity app adds the dashboard through ``get_extra_urls``.
+the site's flows (signals, notices, session records). The activity app adds the dashboard
+through ``get_dashboard_urls``.
 """
 
 from urllib.parse import urlencode

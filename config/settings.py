@@ -41,7 +41,14 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
 ]
 THIRD_PARTY_APPS = ["crispy_forms", "crispy_bootstrap5", "django_tasks", "django_tasks_db"]
-LOCAL_APPS = ["accounts", "accounts.mfa", "accounts.usersessions", "activity"]
+LOCAL_APPS = [
+    "accounts",
+    "accounts.mfa",
+    "accounts.usersessions",
+    "accounts.socialaccount",
+    "accounts.outbox",
+    "activity",
+]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
@@ -85,9 +92,6 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-# --- Background tasks (django-tasks; rows in the database, run by ``manage.py db_worker``) -----
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Cache (rate limits live here; Redis shares them between workers) -----------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -167,6 +171,13 @@ SITE_NAME = env.str("SITE_NAME", default="Account site")
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="accounts@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A hung mail server gives up after this many seconds (the outbox retries the mail later).
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
+
+# --- Background tasks (mail retries): Django's tasks framework, backported ------------------
+# Mail is recorded in the flow's transaction and sent right after the commit; what fails is
+# retried by `manage.py db_worker` from these database rows (accounts/outbox).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- I18N -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -22,6 +22,9 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail goes through the outbox and the database task queue exactly as in production (TASKS is
+# not overridden): sent after the commit (tests/helpers/transactions.py runs a test-client
+# request's on-commit callbacks when it ends), retried by the real db_worker in tests/outbox/.
 # Tests talk plain HTTP to the test client and live server.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

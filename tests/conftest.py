@@ -8,6 +8,7 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
+from tests.helpers import transactions
 from tests.helpers.clients import login_client
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.mfa import T0
@@ -30,6 +31,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _commit_when_requests_end():
+    """A request's on-commit callbacks (mail going out) run when it ends, as in production,
+    although the test's transaction never commits (see tests/helpers/transactions.py)."""
+    transactions.connect()
+    yield
+    transactions.disconnect()
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ class PendingLogin:
     at: float
     redirect_url: str
     remember: bool | None = None
+    sociallogin: dict | None = None  # a social login's data, for ``user_logged_in``
 
     def serialize(self) -> dict:
         return asdict(self)
@@ -161,7 +162,12 @@ def complete_password_step(
 
 
 def stage_pending_login(
-    request: HttpRequest, *, user: User, redirect_url: str, remember: bool | None
+    request: HttpRequest,
+    *,
+    user: User,
+    redirect_url: str,
+    remember: bool | None,
+    sociallogin=None,
 ) -> HttpResponse:
     """Keep the half-done login in the session and ask for the second factor."""
     pending = PendingLogin(
@@ -170,6 +176,7 @@ def stage_pending_login(
         at=time.time(),
         redirect_url=redirect_url,
         remember=remember,
+        sociallogin=sociallogin.serialize() if sociallogin is not None else None,
     )
     request.session[PENDING_LOGIN_SESSION_KEY] = pending.serialize()
     return HttpResponseRedirect(reverse("mfa_authenticate"))
@@ -204,17 +211,32 @@ def resume_pending_login(
 ) -> HttpResponse:
     """The second factor was accepted: finish the staged login."""
     clear_pending_login(request)
+    sociallogin = None
+    if pending.sociallogin:
+        from accounts.socialaccount.sociallogin import SocialLogin
+
+        sociallogin = SocialLogin.restore(pending.sociallogin, user=user)
     return perform_login(
-        request, user=user, redirect_url=pending.redirect_url, remember=pending.remember
+        request,
+        user=user,
+        redirect_url=pending.redirect_url,
+        remember=pending.remember,
+        sociallogin=sociallogin,
     )
 
 
 def perform_login(
-    request: HttpRequest, *, user: User, redirect_url: str | None, remember: bool | None = None
+    request: HttpRequest,
+    *,
+    user: User,
+    redirect_url: str | None,
+    remember: bool | None = None,
+    sociallogin=None,
 ) -> HttpResponse:
     """Log ``user`` in (rotating the session key), record the session, send ``user_logged_in``.
 
-    ``remember=False`` makes the session end when the browser closes. Afterwards the user's
+    ``remember=False`` makes the session end when the browser closes. A social login passes
+    its ``sociallogin``, which ``user_logged_in`` then carries (as in allauth). Afterwards the user's
     session records that cannot be live any more are dropped (one query, so the table stays
     bounded even without the periodic job) and the new-device notice goes out if due.
     """
@@ -225,7 +247,10 @@ def perform_login(
     record_session(request, user)
     adapter = get_adapter(request)
     response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))
-    user_logged_in.send(sender=user.__class__, request=request, response=response, user=user)
+    extra = {"sociallogin": sociallogin} if sociallogin is not None else {}
+    user_logged_in.send(
+        sender=user.__class__, request=request, response=response, user=user, **extra
+    )
     prune_ended_records(user)
     notify_if_new_device(request, user=user)
     return response

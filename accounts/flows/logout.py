@@ -1,11 +1,12 @@
 """Logging out."""
 
 from django.contrib.auth import logout as django_logout
+from django.http import HttpRequest
 
 from accounts.usersessions.store import forget_session
 
 
-def logout_user(request):
+def logout_user(request: HttpRequest) -> None:
     """End this session; Django's ``logout`` sends ``user_logged_out``.
 
     Without a signed-in user (e.g. a login waiting for its second factor) the session is

@@ -12,9 +12,11 @@ import enum
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 
 from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
+from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import (
     cooldown_minutes,
@@ -45,7 +47,7 @@ TAKEN_MESSAGE = (
 )
 
 
-def wait_message(email):
+def wait_message(email: str) -> str:
     minutes = cooldown_minutes()
     unit = "minute" if minutes == 1 else "minutes"
     return (
@@ -54,7 +56,7 @@ def wait_message(email):
     )
 
 
-def verified_elsewhere(email_address):
+def verified_elsewhere(email_address: EmailAddress) -> bool:
     """True when another account already owns this address as a verified one."""
     return (
         EmailAddress.objects.matching(email_address.email)
@@ -92,7 +94,7 @@ def _message(request, level, text):
 
 
 @transaction.atomic
-def add_email(request, *, user, email):
+def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     """Add an unverified address and mail its confirmation link.
 
     Signals, in order: ``_add_email`` (a receiver may veto with ``ValidationError``; nothing
@@ -129,7 +131,7 @@ def add_email(request, *, user, email):
 
 
 @transaction.atomic
-def remove_email(request, *, user, email_address):
+def remove_email(request: HttpRequest, *, user: User, email_address: EmailAddress) -> None:
     """Remove one of the user's addresses; never the primary while others remain.
 
     The only address (the primary) may go only when ``ACCOUNT_ALLOW_REMOVING_LAST_EMAIL``
@@ -164,7 +166,7 @@ def remove_email(request, *, user, email_address):
 
 
 @transaction.atomic
-def mark_primary(request, *, user, email_address):
+def mark_primary(request: HttpRequest, *, user: User, email_address: EmailAddress) -> None:
     """Make a verified address the primary one and mirror it in ``user.email``.
 
     ``email_changed`` is sent (and the old primary gets a notice) only when there was a
@@ -214,7 +216,7 @@ def mark_primary(request, *, user, email_address):
         )
 
 
-def resend_verification(request, *, user, email_address):
+def resend_verification(request: HttpRequest, *, user: User, email_address: EmailAddress) -> None:
     """Mail the confirmation link again, at most once per address per cooldown."""
     if email_address.verified:
         _message(request, messages.INFO, f"{email_address.email} is already verified.")
@@ -227,7 +229,7 @@ def resend_verification(request, *, user, email_address):
 
 
 @transaction.atomic
-def verify_address(request, *, email_address):
+def verify_address(request: HttpRequest, *, email_address: EmailAddress) -> Verification:
     """Mark the address verified and send ``email_confirmed``; return a ``Verification``.
 
     Verifying twice is a no-op. An address verified by another account is refused: the check
@@ -268,7 +270,7 @@ def verify_address(request, *, email_address):
     return Verification.CONFIRMED
 
 
-def confirm_email(request, *, confirmation):
+def confirm_email(request: HttpRequest, *, confirmation: EmailConfirmation) -> Verification:
     """The emailed link was confirmed by POST: verify the address and say how it went.
 
     Nobody is logged in by this (email is not an authentication factor).

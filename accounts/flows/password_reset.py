@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import base36_to_int, int_to_base36
 
@@ -31,7 +32,7 @@ _MAX_PK = 2**63 - 1
 TOO_MANY_REQUESTS = "Too many password reset requests. Please try again later."
 
 
-def find_reset_recipients(email):
+def find_reset_recipients(email: str) -> list[tuple[User, str]]:
     """Return ``[(user, address)]`` of the active accounts a reset for ``email`` may reach.
 
     The address must equal the stored one up to case (compared in SQL *and* in Python, so
@@ -62,11 +63,11 @@ def find_reset_recipients(email):
     return list(recipients.values())
 
 
-def reset_timeout_minutes():
+def reset_timeout_minutes() -> int:
     return max(1, settings.PASSWORD_RESET_TIMEOUT // 60)
 
 
-def make_reset_url(request, user):
+def make_reset_url(request: HttpRequest, user: User) -> str:
     path = reverse(
         "account_reset_password_from_key",
         kwargs={"uidb36": int_to_base36(user.pk), "key": default_token_generator.make_token(user)},
@@ -74,7 +75,7 @@ def make_reset_url(request, user):
     return absolute_url(request, path)
 
 
-def request_password_reset(request, *, email):
+def request_password_reset(request: HttpRequest, *, email: str) -> None:
     """Mail a reset link to each account using ``email``, or an "unknown account" mail.
 
     The request is budgeted first, per IP and per typed address (``reset_password``: known or
@@ -109,7 +110,7 @@ def request_password_reset(request, *, email):
         )
 
 
-def stash_reset_key(request, *, uidb36, key):
+def stash_reset_key(request: HttpRequest, *, uidb36: str, key: str) -> None:
     """Move the emailed key into the session; the form page URL will not carry it."""
     if len(key) > RESET_KEY_MAX_LENGTH:
         key = ""
@@ -126,7 +127,7 @@ def _user_from_uidb36(uidb36):
     return User.objects.filter(pk=pk, is_active=True).first()
 
 
-def get_reset_user(request, *, uidb36):
+def get_reset_user(request: HttpRequest, *, uidb36: str) -> User | None:
     """The user whose stashed key is valid for ``uidb36``, else ``None`` (and forget the key).
 
     Django's token hashes the password hash, ``last_login``, the email and the time it was
@@ -147,7 +148,7 @@ def get_reset_user(request, *, uidb36):
 
 
 @transaction.atomic
-def reset_password(request, *, user, password):
+def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     """Store the new password and end *all* of the user's sessions; log nobody in.
 
     Clears the failed-login budget of the account (a reset is the way out of a lockout),

@@ -1,6 +1,6 @@
 """Reauthentication: proving again who one is before a sensitive action."""
 
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from accounts import ratelimit
 from accounts.authentication import record_authentication
@@ -11,7 +11,9 @@ from accounts.usersessions.store import rotate_session
 INCORRECT_PASSWORD = "Incorrect password."
 
 
-def reauthenticate_by_password(request, *, password, redirect_url):
+def reauthenticate_by_password(
+    request: HttpRequest, *, password: str, redirect_url: str
+) -> HttpResponse:
     """Check the password again: record it, rotate the session key, send the signal.
 
     Wrong passwords here count against the account's login budget too (reserved before the

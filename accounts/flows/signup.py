@@ -65,7 +65,7 @@ def complete_signup(
     return perform_login(request, user=user, redirect_url=redirect_url)
 
 
-def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: str):
+def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: str) -> HttpResponse:
     """Answer like a successful signup; create nothing; tell the address's owner.
 
     The password is hashed all the same (a real signup spends that time). The owner gets at

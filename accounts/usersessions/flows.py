@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.devices import describe_user_agent
@@ -16,7 +17,7 @@ from accounts.usersessions.models import UserSession
 from accounts.usersessions.store import alive_records, end_sessions, session_store, surely_ended
 
 
-def list_active_sessions(request):
+def list_active_sessions(request: HttpRequest) -> list[UserSession]:
     """The user's live sessions, the current one first, with ``device``, ``is_current`` and
     ``seen_just_now``.
 
@@ -45,7 +46,7 @@ def list_active_sessions(request):
     return active
 
 
-def prune_session_records(*, chunk_size=500):
+def prune_session_records(*, chunk_size: int = 500) -> int:
     """Delete every record whose session has ended; return how many (for a periodic job).
 
     First by date in one query, then by looking each remaining session up in the store.
@@ -76,7 +77,7 @@ def _announce(request, *, user, actor, count, scope):
 
 
 @transaction.atomic
-def end_session(request, *, record, actor=None):
+def end_session(request: HttpRequest, *, record: UserSession, actor=None) -> int:
     """End the one session of ``record`` (its owner or staff is ``actor``)."""
     user = record.user
     session_store(record.session_key).delete(record.session_key)
@@ -86,7 +87,7 @@ def end_session(request, *, record, actor=None):
 
 
 @transaction.atomic
-def end_other_sessions(request):
+def end_other_sessions(request: HttpRequest) -> int:
     """End every session of the user except the one making this request.
 
     ``sessions_ended`` goes out only when something ended (as in the password flows); staff
@@ -100,7 +101,7 @@ def end_other_sessions(request):
 
 
 @transaction.atomic
-def end_all_sessions_by_staff(request, *, user):
+def end_all_sessions_by_staff(request: HttpRequest, *, user) -> int:
     """Staff end all of ``user``'s sessions at once.
 
     When staff pick themselves, the session they are using is kept (scope "others"), so the

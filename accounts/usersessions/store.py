@@ -9,6 +9,7 @@ that browser is anonymous whatever cookie it sends. Nothing here sends signals: 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from importlib import import_module
 
@@ -18,6 +19,7 @@ from django.contrib.sessions.backends.cache import SessionStore as CacheSessionS
 from django.contrib.sessions.backends.db import SessionStore as DBSessionStore
 from django.core.cache import caches
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -35,7 +37,7 @@ def session_store(session_key=None):
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
 
 
-def record_session(request, user):
+def record_session(request: HttpRequest, user) -> None:
     """Write the record of ``request``'s (just rotated) session for ``user``."""
     if not request.session.session_key:
         request.session.save()
@@ -56,7 +58,7 @@ def record_session(request, user):
         UserSession.objects.create(session_key=key, **fields)
 
 
-def keep_session_after_password_change(request, user):
+def keep_session_after_password_change(request: HttpRequest, user) -> str:
     """Keep ``request``'s session logged in as ``user`` under a new key after a password change.
 
     ``update_session_auth_hash`` stores the new auth hash and cycles the key (the old key stops
@@ -80,12 +82,12 @@ def keep_session_after_password_change(request, user):
     return new_key
 
 
-def forget_session(session_key):
+def forget_session(session_key: str | None) -> None:
     if session_key:
         UserSession.objects.filter(session_key=session_key).delete()
 
 
-def end_sessions(user, *, keep_session_key=None):
+def end_sessions(user, *, keep_session_key: str | None = None) -> int:
     """End every session of ``user`` except ``keep_session_key``; return how many ended.
 
     Uses the per-user records, so the work is proportional to this user's sessions only.
@@ -101,7 +103,7 @@ def end_sessions(user, *, keep_session_key=None):
     return len(keys)
 
 
-def rotate_session(request):
+def rotate_session(request: HttpRequest) -> None:
     """Give the session a new key (privilege change: reauthentication) and move its record.
 
     The session data, its start time included, stays: only the key an attacker might have
@@ -133,7 +135,7 @@ def _hash_matches(data, user):
     return any(constant_time_compare(stored, value) for value in current)
 
 
-def load_sessions(session_keys):
+def load_sessions(session_keys: Iterable[str]) -> dict[str, dict]:
     """``{session_key: data}`` of the sessions among ``session_keys`` that the store still has.
 
     One read whatever the number of keys: a single ``IN`` query on database-backed stores
@@ -185,7 +187,7 @@ def _in_grace(record, now):
     return record.created_at > now - RECORD_GRACE
 
 
-def alive_records(records):
+def alive_records(records: list[UserSession]) -> set[int]:
     """The pks of ``records`` whose session is still usable by its user (one store read).
 
     ``record.user`` must be loaded (``select_related`` or set by the caller).
@@ -200,7 +202,7 @@ def alive_records(records):
     }
 
 
-def session_is_alive(record):
+def session_is_alive(record: UserSession) -> bool:
     """Is the session behind ``record`` still usable by its user?
 
     Loading from the store honours the store's expiry (database) or TTL (cache); a session
@@ -211,7 +213,7 @@ def session_is_alive(record):
     return record.pk in alive_records([record])
 
 
-def surely_ended():
+def surely_ended() -> Q:
     """Records that cannot belong to a live session, judged by their dates alone.
 
     A session store entry lives at most ``SESSION_COOKIE_AGE`` after its last save, and an

@@ -58,7 +58,9 @@ def refund_attempt(request: HttpRequest, *, user) -> None:
     ratelimit.rollback(request, FAILED_ACTION, key=failed_key(user))
 
 
-def report_failure(request: HttpRequest, *, user, authenticator, reauthentication: bool):
+def report_failure(
+    request: HttpRequest, *, user, authenticator: Authenticator | None, reauthentication: bool
+) -> None:
     """``authentication_failed`` for a wrong code or a refused key."""
     authentication_failed.send(
         sender=Authenticator,
@@ -87,7 +89,7 @@ def _main_code_authenticator(user) -> Authenticator | None:
     )
 
 
-def verify_code(request: HttpRequest, *, user, code: str, reauthentication: bool):
+def verify_code(request: HttpRequest, *, user, code: str, reauthentication: bool) -> Authenticator:
     """Check a TOTP or recovery code of ``user``; return the authenticator it spent.
 
     At most ``mfa_failed`` wrong codes per account (5 per 5 minutes by default), whatever the

@@ -43,12 +43,13 @@ def activate_totp(request):
             return render(request, "mfa/recovery_codes/generated.html", {"codes": codes})
         return redirect("mfa_index")
     adapter = get_adapter(request)
-    uri = totp.provisioning_uri(
-        secret, account_name=adapter.get_totp_label(user), issuer=adapter.get_totp_issuer()
-    )
+    label, issuer = adapter.get_totp_label(user), adapter.get_totp_issuer()
+    uri = totp.provisioning_uri(secret, account_name=label, issuer=issuer)
     context = {
         "form": form,
         "secret": secret,
+        "totp_label": label,
+        "totp_issuer": issuer,
         # segno's SVG is built from the URI only (no user-controlled markup).
         "qr_code_svg": mark_safe(totp.qr_code_svg(uri)),  # noqa: S308
     }

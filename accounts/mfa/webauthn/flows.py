@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.adapter import get_adapter as get_account_adapter
 from accounts.authentication import record_authentication
 from accounts.flows.login import (
+    PendingLogin,
     clear_pending_login,
     needs_email_verification,
     perform_login,
@@ -45,18 +46,20 @@ logger = logging.getLogger(__name__)
 WEBAUTHN = Authenticator.Type.WEBAUTHN
 
 
-def key_name(authenticator):
+def key_name(authenticator: Authenticator) -> str:
     return authenticator.data.get("name") or "Security key"
 
 
 # --- Managing keys --------------------------------------------------------------------------------
 
 
-def begin_add_key(request):
+def begin_add_key(request: HttpRequest) -> dict:
     return webauthn.begin_registration(request, user=request.user, existing=keys_of(request.user))
 
 
-def add_key(request, *, name, credential, passwordless):
+def add_key(
+    request: HttpRequest, *, name: str, credential: dict, passwordless: bool
+) -> tuple[Authenticator, list[str] | None]:
     """Register a key for ``request.user``; the first second factor also gets recovery codes.
 
     Returns ``(authenticator, recovery_codes)``; ``recovery_codes`` is the list of new plain
@@ -93,13 +96,13 @@ def add_key(request, *, name, credential, passwordless):
     return authenticator, recovery_codes
 
 
-def rename_key(request, *, authenticator, name):
+def rename_key(request: HttpRequest, *, authenticator: Authenticator, name: str) -> Authenticator:
     authenticator.data = {**authenticator.data, "name": name}
     authenticator.save(update_fields=["data"])
     return authenticator
 
 
-def remove_key(request, *, authenticator):
+def remove_key(request: HttpRequest, *, authenticator: Authenticator) -> None:
     """Remove a key; when no second factor is left, the recovery codes go too.
 
     The removed instances keep their pk so receivers can tell which row went.
@@ -122,11 +125,11 @@ def _notify(request, user, template_prefix, authenticator):
 # --- Authenticating -------------------------------------------------------------------------------
 
 
-def begin_passkey_login(request):
+def begin_passkey_login(request: HttpRequest) -> dict:
     return webauthn.begin_authentication(request, purpose=webauthn.LOGIN)
 
 
-def begin_second_factor(request, *, user):
+def begin_second_factor(request: HttpRequest, *, user) -> dict | None:
     """Options for the second login step of ``user``, or ``None`` if they have no key."""
     keys = list(keys_of(user))
     if not keys:
@@ -136,7 +139,7 @@ def begin_second_factor(request, *, user):
     )
 
 
-def begin_reauthentication(request):
+def begin_reauthentication(request: HttpRequest) -> dict | None:
     keys = list(keys_of(request.user))
     if not keys:
         return None
@@ -145,7 +148,9 @@ def begin_reauthentication(request):
     )
 
 
-def login_with_passkey(request, *, credential, redirect_url):
+def login_with_passkey(
+    request: HttpRequest, *, credential: dict, redirect_url: str
+) -> HttpResponse:
     """Passkey login: no password, user verification required; completes the whole login."""
     try:
         assertion = webauthn.verify_assertion(
@@ -173,7 +178,9 @@ def login_with_passkey(request, *, credential, redirect_url):
     return perform_login(request, user=user, redirect_url=redirect_url)
 
 
-def authenticate_second_factor(request, *, user, pending, credential):
+def authenticate_second_factor(
+    request: HttpRequest, *, user, pending: PendingLogin, credential: dict | None
+) -> HttpResponse:
     """The second login step with one of ``user``'s keys; finishes the pending login.
 
     A missing or unreadable answer (``credential`` None) counts as a failed attempt too.
@@ -198,7 +205,9 @@ def authenticate_second_factor(request, *, user, pending, credential):
     return resume_pending_login(request, user=user, pending=pending)
 
 
-def reauthenticate_with_key(request, *, credential, redirect_url):
+def reauthenticate_with_key(
+    request: HttpRequest, *, credential: dict, redirect_url: str
+) -> HttpResponse:
     """Prove again who one is with a key: record it, rotate the session key, send signals."""
     user = request.user
     try:

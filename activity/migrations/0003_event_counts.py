@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activity', '0001_initial'),
+        ('activity', '0002_social_account_events'),
     ]
 
     operations = [

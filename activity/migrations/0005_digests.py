@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activity', '0003_search_indexes'),
+        ('activity', '0004_search_indexes'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activity', '0005_partition_logs'),
+        ('activity', '0006_partition_logs'),
     ]
 
     operations = [

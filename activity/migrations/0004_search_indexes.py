@@ -15,6 +15,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("activity", "0002_event_counts")]
+    dependencies = [("activity", "0003_event_counts")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]

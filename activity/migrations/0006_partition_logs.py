@@ -17,7 +17,7 @@ def partition(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("activity", "0004_digests")]
+    dependencies = [("activity", "0005_digests")]
 
     # Not reversible: going back would copy every row into plain tables again.
     operations = [migrations.RunPython(partition, migrations.RunPython.noop, elidable=False)]

@@ -1,0 +1,51 @@
+"""One row per mail the site sends, from the flow's transaction until it is sent."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxMail(models.Model):
+    """A mail on its way out.
+
+    ``content`` (the body, its HTML alternative and extra headers: links with keys) is kept
+    only until the mail is sent. ``generation`` names the one scheduled task responsible for
+    the mail: rescheduling bumps it, and a task of an older generation does nothing, so a mail
+    never has two retry chains. ``claimed_until`` is how long the process sending it owns it.
+    """
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        QUEUED = "queued", "Queued for a retry"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up)"
+
+    created_at = models.DateTimeField(default=timezone.now)
+    template = models.CharField(max_length=200, blank=True)
+    from_email = models.CharField(max_length=320)
+    to = models.JSONField(default=list)
+    subject = models.TextField(blank=True)
+    content = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    generation = models.PositiveIntegerField(default=1)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "outgoing mail"
+        verbose_name_plural = "outgoing mail"
+        indexes = [models.Index(fields=["status", "-created_at"], name="outbox_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"
+
+    @property
+    def name(self) -> str:
+        """The template's last part (``password_reset_key``), as the logs name a mail."""
+        return self.template.rsplit("/", 1)[-1] or "unnamed"

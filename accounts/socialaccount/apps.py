@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class SocialAccountConfig(AppConfig):
+    """Sign in with another identity provider: OpenID Connect and GitHub (allauth's
+    ``socialaccount`` app)."""
+
+    name = "accounts.socialaccount"
+    label = "socialaccount"
+    verbose_name = "Social accounts"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from accounts.socialaccount import checks  # noqa: F401  (registers the system checks)
