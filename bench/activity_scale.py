@@ -169,7 +169,6 @@ def measure(repeat):
 
 
 def run(rows, repeat, keep):
-    setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
@@ -190,7 +189,12 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL.")
     sizes = args.rows or [1_000_000]
-    all_results = {size: run(size, args.repeat, args.keep) for size in sizes}
+    setup_test_environment()
+    all_results = {}
+    for size in sizes:
+        all_results[size] = run(size, args.repeat, args.keep)
+        for label, (ms, queries) in all_results[size].items():
+            print(f"  {label:32}{ms:10.1f} ms {queries:3d} q", flush=True)
     labels = list(next(iter(all_results.values())))
     header = "".join(f"{f'{size:,} rows':>22}" for size in sizes)
     print(f"\n{'page':32}{header}")
