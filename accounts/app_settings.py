@@ -231,6 +231,28 @@ class AppSettings(AppSettingsBase):
         return self._int("SUSPICIOUS_LOGIN_FAILURES", 3, minimum=1)
 
     @property
+    def ATTACK_WINDOW(self) -> int:
+        """Seconds of the windows in which ``accounts.detection`` counts failed logins."""
+        return self._int("ATTACK_WINDOW", 20 * 60, minimum=60)
+
+    @property
+    def ATTACK_ACCOUNTS_PER_SOURCE(self) -> int:
+        """Distinct accounts failing from one IP (or one /24, /48 network) in a window that
+        make it credential stuffing / password spraying."""
+        return self._int("ATTACK_ACCOUNTS_PER_SOURCE", 10, minimum=2)
+
+    @property
+    def ATTACK_NETWORKS_PER_ACCOUNT(self) -> int:
+        """Distinct networks (/24, /48) failing on one account in a window that make it a
+        distributed attack on that account."""
+        return self._int("ATTACK_NETWORKS_PER_ACCOUNT", 5, minimum=2)
+
+    @property
+    def ATTACK_MAIL_INTERVAL(self) -> int:
+        """At most one staff alert mail per kind of attack in this many seconds."""
+        return self._int("ATTACK_MAIL_INTERVAL", 60 * 60, minimum=60)
+
+    @property
     def LOGOUT_CLEAR_SITE_DATA(self) -> str:
         """``Clear-Site-Data`` sent at logout ("" sends none)."""
         return self._str("LOGOUT_CLEAR_SITE_DATA", '"cache", "storage"')

@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from accounts import ratelimit
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.flows.lockouts import lift_lockout
+from activity import partitioning
 from activity.models import (
     AppendOnlyQuerySet,
     LoginLog,
@@ -40,9 +41,14 @@ ESTIMATE_COUNT_ABOVE = 100_000
 class EstimatedCountPaginator(Paginator):
     """A paginator that reads PostgreSQL's row estimate for unfiltered, huge tables.
 
-    The exact count is used for filtered querysets and on other databases (SQLite has no
-    cheap estimate); ``show_full_result_count = False`` already removes the second count.
+    A filtered queryset is counted up to ``count_cap`` rows only (``SELECT COUNT(*) FROM
+    (... LIMIT cap + 1)``): a filter matching millions of rows would otherwise cost a scan of
+    all of them on every page, growing with history. Past the cap the changelist says
+    "10001" and offers the first 200 pages; narrowing the filter (a month, a user) gives the
+    exact figure. ``show_full_result_count = False`` already removes the second count.
     """
+
+    count_cap = 10_000
 
     @cached_property
     def count(self):
@@ -52,6 +58,8 @@ class EstimatedCountPaginator(Paginator):
             estimate = self._estimate(queryset)
             if estimate is not None and estimate > ESTIMATE_COUNT_ABOVE:
                 return estimate
+        if query is not None and query.where:
+            return queryset.order_by()[: self.count_cap + 1].count()
         return super().count
 
     @staticmethod
@@ -60,12 +68,8 @@ class EstimatedCountPaginator(Paginator):
         if connection.vendor != "postgresql":
             return None
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
-                [queryset.model._meta.db_table],
-            )
-            row = cursor.fetchone()
-        return int(row[0]) if row and row[0] is not None else None
+            # summed over the monthly partitions when the log is partitioned
+            return partitioning.estimated_rows(cursor, queryset.model._meta.db_table)
 
 
 class IndexedDatesQuerySet(AppendOnlyQuerySet):
@@ -176,7 +180,14 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
     date_hierarchy = "created_at"
     list_filter = ("event", "created_at")
-    search_fields = ("username", "email")  # and an exact IP: see get_search_results
+    # Prefix search ("alice" finds alice, alice@example.com), served by the functional
+    # indexes ``UPPER(col) text_pattern_ops`` (migration 0004) on PostgreSQL. Chosen over a
+    # pg_trgm GIN index: staff look people up by the start of a name or address; a B-tree
+    # costs little on every insert of a hot append-only table (GIN pending lists and
+    # trigram sets per row would), needs no extension, and a term shorter than three
+    # characters still uses it (trigram search degrades to a full-index scan). A substring
+    # search over millions of rows is an export-and-grep job.
+    search_fields = ("^username", "^email")  # and an exact IP: see get_search_results
     list_select_related = ("user",)
     show_full_result_count = False
     paginator = EstimatedCountPaginator

@@ -17,10 +17,13 @@ class ActivityConfig(AppConfig):
         hook sent before the social login's outcome is known.
         """
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_migrate, post_save
 
         from accounts import signals
-        from activity import checks  # noqa: F401  (registers the system checks)
+        from activity import (
+            checks,  # noqa: F401  (registers the system checks)
+            dbsetup,
+        )
         from activity import receivers as r
 
         signals.user_logged_in.connect(
@@ -145,4 +148,7 @@ class ActivityConfig(AppConfig):
         )
         post_save.connect(
             r.on_user_post_save, sender=get_user_model(), dispatch_uid="activity.on_user_post_save"
+        )
+        post_migrate.connect(
+            dbsetup.on_post_migrate, sender=self, dispatch_uid="activity.search_indexes"
         )

@@ -260,3 +260,128 @@ class RateLimitRefusal(SecurityLog):
         proxy = True
         verbose_name = "rate-limit refusal"
         verbose_name_plural = "lockouts and refusals"
+
+
+class EventCount(models.Model):
+    """How many rows of one ``(log, event, method)`` were written in one hour (UTC).
+
+    Kept by ``activity.services`` in the same transaction as the log row (an
+    ``INSERT ... ON CONFLICT DO UPDATE SET count = count + 1``), so the dashboard sums at most
+    ``hours x events`` small rows, whatever the size of the logs. ``shard`` stripes the hot
+    counters: concurrent logins of one hour increment different rows (chosen by process and
+    thread) instead of queueing on one row lock until their transactions commit.
+    """
+
+    hour = models.DateTimeField()
+    log = models.CharField(max_length=10)  # "login", "security" or "mfa"
+    event = models.CharField(max_length=40)
+    method = models.CharField(max_length=20, blank=True)
+    shard = models.PositiveSmallIntegerField(default=0)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "hour", "event", "method", "shard"], name="activity_count_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.log}/{self.event} {self.hour:%Y-%m-%d %H}h: {self.count}"
+
+
+class FailedLoginSource(models.Model):
+    """Failed logins per hour, client IP and identifier typed.
+
+    One upsert per failed login. The dashboard's "top IPs by failed logins" sums ``failures``
+    and counts distinct ``username`` per IP over the last day of rows (bounded by the attack
+    traffic of a day, never by the size of the log); the rows also serve the detector's
+    reports. Rows older than the dashboard's window are pruned with the logs.
+    """
+
+    hour = models.DateTimeField()
+    ip_address = models.GenericIPAddressField()
+    username = models.CharField(max_length=150)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hour", "ip_address", "username"], name="activity_failsrc_uniq"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ip_address} {self.username}: {self.failures}"
+
+
+class ActivityDigest(models.Model):
+    """One signed, chained digest of the log rows written since the previous one.
+
+    ``body`` holds, per log, the id range covered, the ids (as compact ranges), a short hash
+    of every row (to name the row that changed) and the SHA-256 over the full row hashes; and
+    the signature of the previous digest. ``signature`` is HMAC-SHA256 of the canonical body
+    under ``ACTIVITY_DIGEST_KEY`` (see activity/integrity.py).
+    """
+
+    seq = models.PositiveBigIntegerField(unique=True)
+    sealed_at = models.DateTimeField(default=timezone.now)
+    body = models.JSONField()
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        get_latest_by = "seq"
+
+    def __str__(self):
+        return f"digest #{self.seq} at {self.sealed_at:%Y-%m-%d %H:%M}"
+
+
+class ActivityVerification(models.Model):
+    """The outcome of one ``verify_activity`` run (the dashboard shows the last one)."""
+
+    checked_at = models.DateTimeField(default=timezone.now, db_index=True)
+    ok = models.BooleanField()
+    digests = models.PositiveIntegerField(default=0)
+    rows = models.PositiveBigIntegerField(default=0)
+    problems = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        get_latest_by = "checked_at"
+
+    def __str__(self):
+        return f"verification at {self.checked_at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'FAILED'}"
+
+
+class SinkDelivery(models.Model):
+    """One audit event waiting for (or delivered to) one configured SIEM sink: the outbox.
+
+    Written in the same transaction as the log row, so an event exists for the sinks if and
+    only if its row was committed; a worker task sends it and retries with backoff until the
+    sink takes it (at least once: a sink that answered but whose answer was lost gets it
+    again, with the same ``event_id`` to de-duplicate on).
+    """
+
+    event_id = models.UUIDField()
+    sink = models.CharField(max_length=50)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "sink"], name="activity_sink_event_uniq")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="activity_sink_pending_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.event_id} -> {self.sink}"

@@ -1,23 +1,30 @@
 """Reads for the dashboard, the admin index summary and the user's activity page.
 
-Counts count ``created_at`` (never null) or ``*`` rather than ``id``: the ``created_at``
-indexes INCLUDE the grouped columns, so PostgreSQL answers with index-only scans.
+Counts never scan a log: they sum the hourly counters (``EventCount``, ``FailedLoginSource``)
+that ``activity.services`` keeps in the same transaction as each log row, so their cost
+depends on the window shown (30 days x a few events), not on the size of the logs. Lists of
+rows (latest events, a user's logins) read an index in order with a LIMIT.
 
 Each function runs ONE query whatever the number of rows or users (the dashboard's query count
-is fixed and tested), filtered on ``created_at`` ranges that the ``(event, created_at)`` /
-``(user, created_at)`` indexes serve. The ``*_queryset`` helpers exist so tests can EXPLAIN
-the exact query.
+is fixed and tested). The ``*_queryset`` helpers exist so tests can EXPLAIN the exact query.
 """
 
+import datetime
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone
 
 from accounts.mfa.models import Authenticator
-from activity.models import LoginLog, MFALog, SecurityLog, UserProfile
+from activity.models import (
+    EventCount,
+    FailedLoginSource,
+    LoginLog,
+    MFALog,
+    SecurityLog,
+    UserProfile,
+)
 
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
@@ -38,56 +45,60 @@ def _days(days):
     return [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
 
 
-def login_counts_queryset(*, since):
-    return (
-        LoginLog.objects.filter(
-            event__in=[LoginLog.Event.LOGIN, LoginLog.Event.FAILED], created_at__gte=since
-        )
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(
-            logins=Count("created_at", filter=Q(event=LoginLog.Event.LOGIN)),
-            failed=Count("created_at", filter=Q(event=LoginLog.Event.FAILED)),
-        )
-        .order_by("day")
-    )
+def _hour_floor(moment):
+    return moment.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def event_counts_queryset(*, log, since, events=None, by=("hour", "event")):
+    """Sums of ``EventCount`` (the counters kept with the logs), never a scan of a log.
+
+    ``since`` is rounded down to its hour: the counters are hourly, so a "last 24 h" reads
+    the hour in progress a day ago as a whole (at most one hour more).
+    """
+    rows = EventCount.objects.filter(log=log, hour__gte=_hour_floor(since))
+    if events is not None:
+        rows = rows.filter(event__in=list(events))
+    return rows.values(*by).annotate(n=Sum("count")).order_by(*by)
+
+
+def _per_day(*, log, days, events):
+    """``{date: {event: n}}`` of the last ``days`` (dates in the current time zone)."""
+    per_day = {}
+    for row in event_counts_queryset(log=log, since=_first_day_start(days), events=events):
+        day = timezone.localtime(row["hour"]).date()
+        per_day.setdefault(day, {}).setdefault(row["event"], 0)
+        per_day[day][row["event"]] += row["n"]
+    return per_day
 
 
 def login_counts_by_day(*, days=30):
     """``[{"day": date, "logins": n, "failed": m}, ...]`` for every one of the last ``days``."""
-    rows = {row["day"]: row for row in login_counts_queryset(since=_first_day_start(days))}
+    per_day = _per_day(log="login", days=days, events=[LoginLog.Event.LOGIN, LoginLog.Event.FAILED])
     return [
         {
             "day": day,
-            "logins": rows.get(day, {}).get("logins", 0),
-            "failed": rows.get(day, {}).get("failed", 0),
+            "logins": per_day.get(day, {}).get(LoginLog.Event.LOGIN, 0),
+            "failed": per_day.get(day, {}).get(LoginLog.Event.FAILED, 0),
         }
         for day in _days(days)
     ]
 
 
-def signups_queryset(*, since):
-    return (
-        SecurityLog.objects.filter(event=SecurityLog.Event.SIGNUP, created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
-        .annotate(signups=Count("*"))
-        .order_by("day")
-    )
-
-
 def signups_by_day(*, days=30):
-    rows = {row["day"]: row["signups"] for row in signups_queryset(since=_first_day_start(days))}
-    return [{"day": day, "signups": rows.get(day, 0)} for day in _days(days)]
+    per_day = _per_day(log="security", days=days, events=[SecurityLog.Event.SIGNUP])
+    return [
+        {"day": day, "signups": per_day.get(day, {}).get(SecurityLog.Event.SIGNUP, 0)}
+        for day in _days(days)
+    ]
 
 
 def top_failed_ips_queryset(*, since, limit):
+    """Reads ``FailedLoginSource`` (hourly per IP and name typed), served by its
+    ``(hour, ip_address, username)`` unique index; bounded by a day of failures."""
     return (
-        LoginLog.objects.filter(
-            event=LoginLog.Event.FAILED, created_at__gte=since, ip_address__isnull=False
-        )
+        FailedLoginSource.objects.filter(hour__gte=_hour_floor(since))
         .values("ip_address")
-        .annotate(failed=Count("*"), accounts=Count("username", distinct=True))
+        .annotate(failed=Sum("failures"), accounts=Count("username", distinct=True))
         .order_by("-failed", "ip_address")[:limit]
     )
 
@@ -97,24 +108,15 @@ def top_failed_ips(*, hours=24, limit=10):
     return list(top_failed_ips_queryset(since=_since(hours=hours), limit=limit))
 
 
-def security_events_queryset(*, since):
-    return (
-        SecurityLog.objects.filter(created_at__gte=since)
-        .values("event")
-        .annotate(count=Count("*"))
-        .order_by("-count", "event")
-    )
-
-
 def security_events_by_type(*, days=7):
     labels = dict(SecurityLog.Event.choices)
+    totals = {}
+    for row in event_counts_queryset(log="security", since=_since(days=days), by=("event",)):
+        totals[row["event"]] = row["n"]
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     return [
-        {
-            "event": row["event"],
-            "label": labels.get(row["event"], row["event"]),
-            "count": row["count"],
-        }
-        for row in security_events_queryset(since=_since(days=days))
+        {"event": event, "label": labels.get(event, event), "count": count}
+        for event, count in ranked
     ]
 
 
@@ -136,27 +138,17 @@ def mfa_adoption():
     }
 
 
-def mfa_use_queryset(*, since):
-    return (
-        MFALog.objects.filter(created_at__gte=since)
-        .values("method")
-        .annotate(
-            used=Count("created_at", filter=Q(event=MFALog.Event.USED)),
-            failed=Count("created_at", filter=Q(event=MFALog.Event.FAILED)),
-        )
-        .order_by("method")
-    )
-
-
 def mfa_use_by_method(*, days=30):
     """Uses and failures of each second-factor method over the last ``days``."""
-    rows = {row["method"]: row for row in mfa_use_queryset(since=_since(days=days))}
+    rows = {}
+    for row in event_counts_queryset(log="mfa", since=_since(days=days), by=("method", "event")):
+        rows.setdefault(row["method"], {})[row["event"]] = row["n"]
     return [
         {
             "method": method,
             "label": label,
-            "used": rows.get(method, {}).get("used", 0),
-            "failed": rows.get(method, {}).get("failed", 0),
+            "used": rows.get(method, {}).get(MFALog.Event.USED, 0),
+            "failed": rows.get(method, {}).get(MFALog.Event.FAILED, 0),
         }
         for method, label in MFALog.Method.choices
     ]
@@ -167,26 +159,42 @@ def recent_security_events(*, limit=20):
 
 
 def index_summary():
-    """The few numbers shown on the admin index: two aggregate queries."""
+    """The few numbers shown on the admin index, from the counters: two small queries."""
     day_ago, week_ago = _since(hours=24), _since(days=7)
-    logins = LoginLog.objects.filter(created_at__gte=day_ago).aggregate(
-        logins=Count("created_at", filter=Q(event=LoginLog.Event.LOGIN)),
-        failed=Count("created_at", filter=Q(event=LoginLog.Event.FAILED)),
+    logins = {
+        row["event"]: row["n"]
+        for row in event_counts_queryset(
+            log="login",
+            since=day_ago,
+            events=[LoginLog.Event.LOGIN, LoginLog.Event.FAILED],
+            by=("event",),
+        )
+    }
+    signups = events_24h = alerts = 0
+    alert_events = {SecurityLog.Event.RATE_LIMITED, SecurityLog.Event.SUSPICIOUS_ACTIVITY}
+    for row in event_counts_queryset(log="security", since=week_ago):
+        if row["event"] == SecurityLog.Event.SIGNUP:
+            signups += row["n"]
+        if row["event"] in alert_events:
+            alerts += row["n"]
+        if row["hour"] >= _hour_floor(day_ago):
+            events_24h += row["n"]
+    return {
+        "logins": logins.get(LoginLog.Event.LOGIN, 0),
+        "failed": logins.get(LoginLog.Event.FAILED, 0),
+        "signups": signups,
+        "events_24h": events_24h,
+        "alerts": alerts,
+    }
+
+
+def recent_suspicious_activity(*, limit=10):
+    """The latest ``suspicious_activity`` rows: the ``(event, created_at)`` index, LIMIT."""
+    return list(
+        SecurityLog.objects.filter(event=SecurityLog.Event.SUSPICIOUS_ACTIVITY)
+        .select_related("user")
+        .order_by("-created_at")[:limit]
     )
-    security = SecurityLog.objects.filter(created_at__gte=week_ago).aggregate(
-        signups=Count("created_at", filter=Q(event=SecurityLog.Event.SIGNUP)),
-        events_24h=Count("created_at", filter=Q(created_at__gte=day_ago)),
-        alerts=Count(
-            "pk",
-            filter=Q(
-                event__in=[
-                    SecurityLog.Event.RATE_LIMITED,
-                    SecurityLog.Event.SUSPICIOUS_ACTIVITY,
-                ]
-            ),
-        ),
-    )
-    return {**logins, **security}
 
 
 def user_logins(*, user, limit=50):

@@ -5,21 +5,36 @@ write fails, the flow that sent the signal fails with it and nothing half-done i
 ``request`` may be ``None`` (a signal sent from a command); the row then has no IP or agent.
 """
 
+import datetime
 import hashlib
+import os
 import re
+import threading
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Count, F
+from django.db.models.functions import Lower, TruncHour
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from accounts.authentication import get_authentication_records, get_logout_reason
 from accounts.httpkit import get_client_ip, get_user_agent
-from activity import app_settings
-from activity.models import LoginLog, MFALog, SecurityLog, UserProfile
+from activity import app_settings, partitioning, streaming, tasks
+from activity.models import (
+    EventCount,
+    FailedLoginSource,
+    LoginLog,
+    MFALog,
+    SecurityLog,
+    UserProfile,
+)
 
 LOG_MODELS = (LoginLog, SecurityLog, MFALog)
+# The ``EventCount.log`` name of each log.
+LOG_NAMES = {LoginLog: "login", SecurityLog: "security", MFALog: "mfa"}
+# Hot counters are striped over this many rows per (hour, event): see EventCount.
+COUNT_SHARDS = 8
 
 # Where the method of the last authentication record (accounts.authentication) maps in LoginLog.
 _LOGIN_METHODS = {
@@ -147,31 +162,108 @@ def logout_reason(request):
     return get_logout_reason(request)
 
 
+def _hour(moment):
+    return moment.astimezone(datetime.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _shard():
+    """The counter stripe of this process and thread (stable within one request)."""
+    return hash((os.getpid(), threading.get_ident())) % COUNT_SHARDS
+
+
+def _upsert(model, conflict, values, increments):
+    """``INSERT ... ON CONFLICT (conflict) DO UPDATE SET n = n + EXCLUDED.n``: one statement,
+    atomic under concurrency on PostgreSQL and SQLite (a read-then-write would lose counts)."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [*values, *increments]
+    params = [
+        model._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in {**values, **increments}.items()
+    ]
+    updates = ", ".join(
+        f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in increments
+    )
+    # Only quoted model/column names are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _stream(row):
+    """Queue ``row`` for the SIEM sinks (if any) and wake the worker after the commit."""
+    if streaming.enqueue_row(row):
+        transaction.on_commit(tasks.deliver_pending.enqueue)
+
+
+def _count(row, *, method=""):
+    """Count ``row`` in its hour's ``EventCount`` (same transaction as the row itself)."""
+    _upsert(
+        EventCount,
+        ("log", "hour", "event", "method", "shard"),
+        {
+            "log": LOG_NAMES[type(row)],
+            "hour": _hour(row.created_at),
+            "event": row.event,
+            "method": method,
+            "shard": _shard(),
+        },
+        {"count": 1},
+    )
+
+
+def _count_failed_source(row):
+    if not row.ip_address:
+        return
+    _upsert(
+        FailedLoginSource,
+        ("hour", "ip_address", "username"),
+        {
+            "hour": _hour(row.created_at),
+            "ip_address": row.ip_address,
+            "username": row.username.lower(),
+        },
+        {"failures": 1},
+    )
+
+
 def login_log_create(*, request, event, user=None, username="", method="", reason="", extra=None):
     fields = {**_request_fields(request), **_user_fields(user)}
     if username:
         fields["username"] = username[:150]
-    return LoginLog.objects.create(
+    row = LoginLog.objects.create(
         event=event, method=method, reason=reason, extra=redact_extra(extra or {}), **fields
     )
+    _count(row, method=method)
+    if event == LoginLog.Event.FAILED:
+        _count_failed_source(row)
+    _stream(row)
+    return row
 
 
 def security_log_create(*, request, event, user=None, actor=None, extra=None):
     """``actor`` defaults to the logged-in user of ``request`` (none for anonymous requests)."""
     actor = actor if actor is not None else _acting_user(request)
-    return SecurityLog.objects.create(
+    row = SecurityLog.objects.create(
         event=event,
         actor=actor,
         extra=redact_extra(extra or {}),
         **_request_fields(request),
         **_user_fields(user),
     )
+    _count(row)
+    _stream(row)
+    return row
 
 
 def mfa_log_create(
     *, request, event, user, authenticator=None, reauthentication=False, passwordless=False
 ):
-    return MFALog.objects.create(
+    row = MFALog.objects.create(
         event=event,
         method=getattr(authenticator, "type", "") or "",
         authenticator_id=getattr(authenticator, "pk", None),
@@ -180,6 +272,73 @@ def mfa_log_create(
         **_request_fields(request),
         **_user_fields(user),
     )
+    _count(row, method=row.method)
+    _stream(row)
+    return row
+
+
+def counts_rebuild(*, since=None):
+    """Recompute ``EventCount`` and ``FailedLoginSource`` from the logs (from ``since`` on).
+
+    For rows that did not go through the services: history from before the counters
+    existed, a bulk import, a restored backup. It scans the logs once, so it is an operator's
+    command (``manage.py rebuild_activity_counts``), never part of a request. Returns the
+    number of counter rows written.
+    """
+    start = _hour(since) if since is not None else None
+    with transaction.atomic():
+        for model in (EventCount, FailedLoginSource):
+            stale = model.objects.all() if start is None else model.objects.filter(hour__gte=start)
+            stale.delete()
+        written = []
+        for model in LOG_MODELS:
+            logs = model._base_manager.all()
+            if start is not None:
+                logs = logs.filter(created_at__gte=start)
+            has_method = model is not SecurityLog
+            fields = ("hour", "event", "method") if has_method else ("hour", "event")
+            grouped = (
+                logs.annotate(hour=TruncHour("created_at", tzinfo=datetime.UTC))
+                .values(*fields)
+                .annotate(n=Count("*"))
+                .order_by()
+            )
+            written += [
+                EventCount(
+                    log=LOG_NAMES[model],
+                    hour=row["hour"],
+                    event=row["event"],
+                    method=row.get("method", ""),
+                    shard=0,
+                    count=row["n"],
+                )
+                for row in grouped
+            ]
+        EventCount.objects.bulk_create(written, batch_size=1000)
+        failed = LoginLog._base_manager.filter(
+            event=LoginLog.Event.FAILED, ip_address__isnull=False
+        )
+        if start is not None:
+            failed = failed.filter(created_at__gte=start)
+        grouped = (
+            failed.annotate(
+                hour=TruncHour("created_at", tzinfo=datetime.UTC), name=Lower("username")
+            )
+            .values("hour", "ip_address", "name")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        sources = [
+            FailedLoginSource(
+                hour=row["hour"],
+                ip_address=row["ip_address"],
+                username=row["name"],
+                failures=row["n"],
+            )
+            for row in grouped.iterator(chunk_size=5000)
+        ]
+        FailedLoginSource.objects.bulk_create(sources, batch_size=1000)
+    return len(written) + len(sources)
 
 
 def profile_ensure(*, user, new_user=False):
@@ -236,6 +395,18 @@ def profile_start_trial_on_confirmation(*, email_address):
     return True
 
 
+def _drop_old_partitions(model, cutoff):
+    """On PostgreSQL with partitioned logs, whole months older than ``cutoff`` are dropped
+    (no row-by-row DELETE); the batches below then only see the month the cutoff falls in."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        table = model._meta.db_table
+        if not partitioning.is_partitioned(cursor, table):
+            return 0
+        return partitioning.drop_partitions_before(cursor, table, cutoff)
+
+
 def activity_prune(*, older_than_days, batch_size=1000):
     """Delete log rows older than ``older_than_days`` in batches; record that it happened.
 
@@ -245,7 +416,7 @@ def activity_prune(*, older_than_days, batch_size=1000):
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted = {}
     for model in LOG_MODELS:
-        total = 0
+        total = _drop_old_partitions(model, cutoff)
         manager = model._base_manager
         while True:
             with transaction.atomic():
@@ -259,6 +430,9 @@ def activity_prune(*, older_than_days, batch_size=1000):
                 manager.filter(pk__in=batch).delete()
             total += len(batch)
         deleted[model.__name__] = total
+    # The counters of pruned hours go with them (small tables: one statement each).
+    FailedLoginSource.objects.filter(hour__lt=_hour(cutoff)).delete()
+    EventCount.objects.filter(hour__lt=_hour(cutoff)).delete()
     security_log_create(
         request=None,
         event=SecurityLog.Event.ACTIVITY_PRUNED,

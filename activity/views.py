@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
 from accounts.devices import describe_user_agent
-from activity import charts, selectors
+from activity import charts, integrity, selectors
 
 DASHBOARD_PERMISSIONS = ("activity.view_loginlog", "activity.view_securitylog")
 
@@ -53,6 +53,8 @@ def dashboard(request, *, admin_site):
             mfa_use, value_key="used", label_key="label", css="bar-mfa"
         ),
         "recent_events": selectors.recent_security_events(limit=20),
+        "suspicious": selectors.recent_suspicious_activity(limit=10),
+        "verification": integrity.last_verification(),
     }
     return TemplateResponse(request, "admin/activity/dashboard.html", context)
 

@@ -196,6 +196,8 @@ _APP_SETTINGS_FROM_ENV = {
     "HEADLESS_JWT_PRIVATE_KEY": env.str,
     "HEADLESS_JWT_ALGORITHM": env.str,
     "HEADLESS_CSRF_COOKIE_NAME": env.str,
+    "ACTIVITY_DIGEST_KEY": env.str,
+    "ACTIVITY_DIGEST_INTERVAL": env.int,
 }
 for _name, _read in _APP_SETTINGS_FROM_ENV.items():
     if _name in env.ENVIRON:

@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 
-from accounts import app_settings, ratelimit
+from accounts import app_settings, detection, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
 from accounts.authentication import record_authentication
@@ -133,6 +133,7 @@ def login_by_password(
                 )
             return HttpResponseRedirect(reverse("account_inactive"))
         report_if_locked(request, account=account, key=key, scope=scope)
+        detection.record_failed_login(request, login=login, account=account)
         raise FlowError(INVALID_LOGIN, code="invalid_login")
     ratelimit.rollback(request, "login_failed", key=key)
     failed_attempts = ratelimit.count(request, "login_failed", key=key, per="key")

@@ -71,7 +71,8 @@ class AppSettings(AppSettingsBase):
 
     @property
     def RECOVERY_CODES_ITERATIONS(self) -> int:
-        """PBKDF2 iterations per recovery-code check (the suite lowers it for speed only)."""
+        """PBKDF2 iterations of recovery codes made before keyed hashes: no longer used for
+        new sets (see accounts/mfa/recovery_codes/auth.py); kept so settings stay valid."""
         return self._int("RECOVERY_CODES_ITERATIONS", 100_000, minimum=1)
 
     @property

@@ -280,14 +280,77 @@ def test_index_shows_how_many_codes_are_left(make_client, user, clock):
     assert 'data-testid="recovery-codes-left">9<' in client.get(VIEW).content.decode()
 
 
-def test_codes_are_hashed_with_a_salted_kdf(settings):
-    del settings.MFA_RECOVERY_CODES_ITERATIONS  # the suite lowers it for speed: the default
+def test_codes_are_stored_as_keyed_salted_hashes():
+    """Each set has its own random 256-bit key (encrypted under the app key) and salt; a code
+    is stored as HMAC-SHA256(key, salt || code): without the key, nothing to brute-force."""
     data = recovery_codes.build_data(["12345678", "87654321"])
-    assert data["iterations"] >= 100_000
+    assert data["scheme"] == 2 and "iterations" not in data
     assert len(base64.b64decode(data["salt"])) == 16
+    assert len(base64.b64decode(crypto.decrypt(data["key"]))) == 32
     assert all(len(h) == 64 for h in data["hashes"])
     again = recovery_codes.build_data(["12345678", "87654321"])
     assert again["hashes"][0] != data["hashes"][0]  # each set has its own salt and key
+
+
+class _KdfCalls:
+    """Counts PBKDF2 derivations (the slow hash), letting them run."""
+
+    def __init__(self, monkeypatch):
+        import hashlib
+
+        self.calls = 0
+        real = hashlib.pbkdf2_hmac
+
+        def counted(*args, **kwargs):
+            self.calls += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(hashlib, "pbkdf2_hmac", counted)
+
+
+def test_activation_and_a_check_cost_no_slow_hash(user, monkeypatch):
+    kdf = _KdfCalls(monkeypatch)
+    authenticator, codes = add_recovery_codes(user)
+    assert recovery_codes.use_code(authenticator, codes[9])
+    assert not recovery_codes.use_code(authenticator, "00000000")
+    assert kdf.calls == 0
+
+
+def test_a_set_made_with_the_former_pbkdf2_scheme_still_verifies_with_one_derivation(
+    user, monkeypatch
+):
+    import hashlib
+    import hmac
+    import secrets
+
+    pepper, salt = secrets.token_bytes(32), secrets.token_bytes(16)
+    codes = ["12345678", "87654321", "11112222"]
+
+    def legacy(code):
+        keyed = hmac.new(pepper, code.encode(), hashlib.sha256).digest()
+        return hashlib.pbkdf2_hmac("sha256", keyed, salt, 1000).hex()
+
+    data = {
+        "key": crypto.encrypt(base64.b64encode(pepper).decode()),
+        "salt": base64.b64encode(salt).decode(),
+        "iterations": 1000,
+        "hashes": [legacy(code) for code in codes],
+        "total": 3,
+    }
+    authenticator = Authenticator.objects.create(
+        user=user, type=Authenticator.Type.RECOVERY_CODES, data=data
+    )
+    kdf = _KdfCalls(monkeypatch)
+    assert recovery_codes.use_code(authenticator, "8765 4321")
+    assert kdf.calls == 1  # one derivation serves all the codes of the set
+    assert not recovery_codes.use_code(authenticator, "87654321")
+    assert recovery_codes.remaining(authenticator) == 2
+
+
+def test_the_download_has_one_code_per_line(activated):
+    client, _, codes = activated
+    lines = client.get(DOWNLOAD).content.decode().splitlines()
+    assert [line for line in lines if line.isdigit()] == codes
 
 
 # --- Concurrency (PostgreSQL) -----------------------------------------------------------------

@@ -1,11 +1,28 @@
-"""Recovery codes: ten random 8-digit codes, stored only as keyed, salted hashes, each usable once.
+"""Recovery codes: ten random 8-digit codes, stored only as keyed hashes, each usable once.
 
-Eight digits carry only ~26.6 bits, so a plain hash of them could be reversed by trying all
-10**8 values. Each set therefore gets its own random 256-bit key (``pepper``), stored encrypted
-with the app's key (the MFA adapter's ``encrypt``), and each code is stored as
-``PBKDF2-SHA256(HMAC(pepper, code), salt)``. From the database alone nothing can be
-recomputed; even with the app key, each guess costs a slow KDF. Verifying costs one KDF
-whatever the number of codes, as the whole set shares the salt.
+Where the time went (profiled before this change): activation hashed each of the ten codes
+with PBKDF2-SHA256 at 100,000 iterations (~25 ms each, ~250 ms in all, 10.8x allauth's TOTP
+activation); a login with a code ran one such derivation (3x allauth's). Everything else in
+those flows costs what allauth's do.
+
+Threat model, and why no slow hash is needed:
+
+- **Database stolen, application key not** (a backup, an SQL injection, a replica): each
+  set has its own random 256-bit key (``key``), stored encrypted under the app key (the MFA
+  adapter's ``encrypt``, the key that protects TOTP secrets too), and each code is stored as
+  ``HMAC-SHA256(key, salt || code)``. Without the key the hashes are unrelated to the codes:
+  trying all 10**8 codes is no help, whatever their number of iterations. This is the
+  attacker a slow hash would have to stop, and the keyed hash already stops him completely.
+- **Database and application key stolen** (the server itself): the attacker decrypts the
+  key and tries 10**8 codes in seconds. A KDF would only slow that down (10**8 x 100,000
+  iterations is hours on a GPU, not impossible), and that attacker also decrypts every TOTP
+  secret with the same key, so the second factor is lost anyway. allauth stores one
+  encrypted seed from which all codes derive, so it offers no more here.
+
+Hence a check costs no slow hash (one HMAC per stored code at most) and activation costs ten
+HMACs, less than allauth's derivation. Sets made before this change (``iterations`` in
+their data, PBKDF2 of ``HMAC(key, code)`` with the set's salt) still verify, with one
+derivation per check, until they are used up or regenerated.
 
 Using a code removes its hash under ``select_for_update``, so two concurrent uses of one code
 cannot both succeed.
@@ -20,7 +37,7 @@ import time
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.mfa import app_settings, crypto
+from accounts.mfa import crypto
 from accounts.mfa.adapter import get_adapter
 from accounts.mfa.models import Authenticator
 
@@ -28,8 +45,7 @@ COUNT = 10
 DIGITS = 8
 
 
-def _iterations():
-    return app_settings.RECOVERY_CODES_ITERATIONS
+SCHEME = 2  # keyed hash; data without "scheme" and with "iterations" is the PBKDF2 scheme
 
 
 def generate_codes():
@@ -46,21 +62,28 @@ def normalize_code(code):
     return "".join(str(code or "").split()).replace("-", "")
 
 
-def _digest(code, *, pepper, salt, iterations):
+def _keyed(code, *, pepper, salt):
+    return hmac.new(pepper, salt + code.encode(), hashlib.sha256).hexdigest()
+
+
+def _legacy_digest(code, *, pepper, salt, iterations):
+    """The PBKDF2 scheme of sets made before ``SCHEME`` 2 (verification only)."""
     keyed = hmac.new(pepper, code.encode(), hashlib.sha256).digest()
     return hashlib.pbkdf2_hmac("sha256", keyed, salt, iterations).hex()
 
 
 def build_data(codes):
-    """The ``Authenticator.data`` of a set of recovery codes: no code and no usable key in it."""
+    """The ``Authenticator.data`` of a set of recovery codes: no code and no usable key in it.
+
+    One encryption and ``len(codes)`` HMACs: no slow hash (see the threat model above).
+    """
     pepper = secrets.token_bytes(32)
     salt = secrets.token_bytes(16)
-    iterations = _iterations()
     return {
+        "scheme": SCHEME,
         "key": get_adapter().encrypt(base64.b64encode(pepper).decode("ascii")),
         "salt": base64.b64encode(salt).decode("ascii"),
-        "iterations": iterations,
-        "hashes": [_digest(c, pepper=pepper, salt=salt, iterations=iterations) for c in codes],
+        "hashes": [_keyed(c, pepper=pepper, salt=salt) for c in codes],
         "total": len(codes),
         "generated_at": time.time(),
     }
@@ -84,7 +107,10 @@ def _matching_index(data, code):
         salt = base64.b64decode(data["salt"])
     except (crypto.DecryptionError, KeyError, ValueError):
         return None
-    digest = _digest(code, pepper=pepper, salt=salt, iterations=int(data["iterations"]))
+    if "iterations" in data and "scheme" not in data:
+        digest = _legacy_digest(code, pepper=pepper, salt=salt, iterations=int(data["iterations"]))
+    else:
+        digest = _keyed(code, pepper=pepper, salt=salt)
     found = None
     for index, stored in enumerate(data.get("hashes", [])):
         if hmac.compare_digest(stored, digest) and found is None:

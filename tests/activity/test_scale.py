@@ -1,0 +1,284 @@
+"""Costs that must not grow with history: counters kept with the rows, pinned query counts
+for every admin page and the user's page, and index-served plans on PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from activity import services
+from activity.models import EventCount, FailedLoginSource, LoginLog, MFALog, SecurityLog
+from tests.activity.test_admin import seed_login_rows
+from tests.helpers.audit import count_queries, session_queries
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        (row["log"], row["event"], row["method"]): row["n"]
+        for row in EventCount.objects.values("log", "event", "method").annotate(n=Sum("count"))
+    }
+
+
+def _sources():
+    return {
+        (row.ip_address, row.username): row.failures
+        for row in FailedLoginSource.objects.all()
+        if row.failures
+    }
+
+
+def test_counters_are_written_with_the_rows_and_match_a_rebuild(client, user):
+    for ip in ("192.0.2.1", "192.0.2.1", "192.0.2.2"):
+        client.post("/accounts/login/", {"login": "ALICE", "password": "wrong"}, REMOTE_ADDR=ip)
+    client.post("/accounts/login/", {"login": "nobody", "password": "x"}, REMOTE_ADDR="192.0.2.1")
+    client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD})
+    client.post("/accounts/logout/")
+
+    live, sources = _counts(), _sources()
+    assert live[("login", "failed", "")] == 4
+    assert live[("login", "login", "password")] == 1
+    assert live[("login", "logout", "")] == 1
+    assert sources == {
+        ("192.0.2.1", "alice"): 2,
+        ("192.0.2.2", "alice"): 1,
+        ("192.0.2.1", "nobody"): 1,
+    }
+    total_rows = sum(model.objects.count() for model in (LoginLog, SecurityLog, MFALog))
+    assert sum(live.values()) == total_rows
+
+    services.counts_rebuild()
+    assert _counts() == live
+    assert _sources() == sources
+
+
+def test_a_failed_counter_write_rolls_the_row_back_with_it(user, monkeypatch):
+    """Same transaction: a row is never committed without its count (and vice versa)."""
+    from django.db import DatabaseError, transaction
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("counter table unavailable")
+
+    monkeypatch.setattr(services, "_upsert", broken)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        services.login_log_create(request=None, event="login", user=user)
+    assert not LoginLog.objects.exists()
+
+
+def test_rebuild_from_a_point_keeps_older_counters(user):
+    old = LoginLog.objects.create(event="login", created_at=timezone.now() - timedelta(days=3))
+    services.counts_rebuild()
+    LoginLog.objects.create(event="login")
+    services.counts_rebuild(since=timezone.now() - timedelta(hours=1))
+    assert _counts() == {("login", "login", ""): 2}
+    assert old.pk
+
+
+# --- pinned query counts of every page ----------------------------------------------------
+
+# session, user, savepoint, (count), page of rows, release, the date hierarchy's MIN/MAX
+CHANGELIST = 5
+
+
+@pytest.mark.parametrize("rows", [10, 600])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"event__exact": "failed"},
+        {"method__exact": "password"},
+        {"created_at__year": "2030"},
+        {"q": "seed1"},
+        {"q": "198.51.100.7"},
+        {"event__exact": "login", "q": "seed"},
+    ],
+    ids=["event", "method", "year", "username", "ip", "event+search"],
+)
+def test_login_log_filtered_changelists_are_pinned(
+    admin_client, django_assert_num_queries, rows, params
+):
+    seed_login_rows(rows)
+    admin_client.get("/")
+    # filtered: an exact count, never the estimate
+    with django_assert_num_queries(session_queries() + 1 + CHANGELIST):
+        response = admin_client.get("/admin/activity/loginlog/", params)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [10, 600])
+def test_date_drill_down_to_a_day_is_pinned(admin_client, django_assert_num_queries, rows):
+    seed_login_rows(rows)
+    today = timezone.localdate()
+    params = {
+        "created_at__year": today.year,
+        "created_at__month": today.month,
+        "created_at__day": today.day,
+    }
+    admin_client.get("/")
+    # a single day: no date-hierarchy query left, the exact count of the day instead
+    with django_assert_num_queries(session_queries() + CHANGELIST):
+        response = admin_client.get("/admin/activity/loginlog/", params)
+    assert response.context["cl"].result_list
+
+
+@pytest.mark.parametrize("rows", [10, 600])
+def test_mfa_log_changelist_is_pinned(admin_client, django_assert_num_queries, rows):
+    MFALog.objects.bulk_create(
+        MFALog(event=("used", "failed")[i % 2], method="totp", username=f"u{i}")
+        for i in range(rows)
+    )
+    admin_client.get("/")
+    with django_assert_num_queries(session_queries() + count_queries() + CHANGELIST):
+        assert admin_client.get("/admin/activity/mfalog/").status_code == 200
+    with django_assert_num_queries(session_queries() + 1 + CHANGELIST):
+        assert (
+            admin_client.get("/admin/activity/mfalog/", {"method__exact": "totp"}).status_code
+            == 200
+        )
+
+
+@pytest.mark.parametrize(
+    "name,model", [("loginlog", LoginLog), ("securitylog", SecurityLog), ("mfalog", MFALog)]
+)
+def test_change_pages_are_pinned(admin_client, django_assert_num_queries, name, model):
+    user = UserFactory()
+    row = model.objects.create(event="login" if model is LoginLog else "used", user=user)
+    admin_client.get("/")
+    ContentType.objects.clear_cache()  # the same cost whatever ran before in this process
+    # user, savepoint, the row, the log's content type (history link), release, the row's
+    # user (shown read-only)
+    with django_assert_num_queries(session_queries() + 6):
+        assert admin_client.get(f"/admin/activity/{name}/{row.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 300])
+def test_user_activity_page_is_pinned(client, user, django_assert_num_queries, rows):
+    now = timezone.now()
+    LoginLog.objects.bulk_create(
+        LoginLog(event="login", user=user, created_at=now - timedelta(minutes=i))
+        for i in range(rows)
+    )
+    SecurityLog.objects.bulk_create(
+        SecurityLog(event="password_changed", user=user, created_at=now - timedelta(minutes=i))
+        for i in range(rows)
+    )
+    client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD})
+    client.get("/")
+    # session, user, savepoint, logins, events, release
+    with django_assert_num_queries(session_queries() + 5):
+        response = client.get("/accounts/activity/")
+    assert response.status_code == 200
+
+
+# --- plans on PostgreSQL ------------------------------------------------------------------
+
+
+def _plan(queryset):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # empty test tables: ask what it can use
+        try:
+            return queryset.explain()
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+
+
+@pytest.mark.postgres
+def test_username_and_email_search_use_the_prefix_indexes(admin_client):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from django.contrib import admin as django_admin
+
+    from activity.admin import LoginLogAdmin, SecurityLogAdmin
+
+    for admin_class, model, prefix in (
+        (LoginLogAdmin, LoginLog, "activity_login"),
+        (SecurityLogAdmin, SecurityLog, "activity_security"),
+    ):
+        model_admin = admin_class(model, django_admin.site)
+        queryset, _ = model_admin.get_search_results(None, model.objects.all(), "alice")
+        # The rows matching the term (what the filtered count reads; on a big table the
+        # planner also takes this path for the page, the empty test table is cheaper to
+        # walk backwards by date).
+        plan = _plan(queryset.order_by())
+        assert f"{prefix}_uname_idx" in plan and f"{prefix}_email_idx" in plan, plan
+
+
+@pytest.mark.postgres
+def test_event_filter_user_page_and_counters_are_index_served():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from activity import selectors
+
+    since = timezone.now() - timedelta(days=30)
+    for queryset, index in (
+        (
+            LoginLog.objects.filter(event="failed").order_by("-created_at", "-pk")[:50],
+            "activity_login_event_idx",
+        ),
+        (
+            LoginLog.objects.filter(user_id=1).order_by("-created_at")[:50],
+            "activity_login_user_idx",
+        ),
+        (selectors.event_counts_queryset(log="login", since=since), "activity_count_uniq"),
+        (selectors.top_failed_ips_queryset(since=since, limit=10), "activity_failsrc_uniq"),
+    ):
+        plan = _plan(queryset)
+        assert index in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_lose_no_count_and_never_deadlock():
+    """Real threads, each its own transaction writing a login and a failure: every row is
+    counted once, in the same transaction as the row (striped counters, atomic upserts)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    user = UserFactory()
+    threads_n, per_thread = 8, 10
+    barrier = threading.Barrier(threads_n)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            for _ in range(per_thread):
+                with transaction.atomic():
+                    services.login_log_create(request=None, event="login", user=user)
+                    services.security_log_create(request=None, event="new_device_login", user=user)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=run) for _ in range(threads_n)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert LoginLog.objects.count() == threads_n * per_thread
+    assert _counts() == {
+        ("login", "login", ""): threads_n * per_thread,
+        ("security", "new_device_login", ""): threads_n * per_thread,
+    }
+
+
+def test_a_filtered_count_stops_at_the_cap(user):
+    from activity.admin import EstimatedCountPaginator
+
+    class Small(EstimatedCountPaginator):
+        count_cap = 5
+
+    LoginLog.objects.bulk_create(LoginLog(event="failed", username=f"u{i}") for i in range(8))
+    LoginLog.objects.create(event="login")
+    assert Small(LoginLog.objects.filter(event="failed"), 2).count == 6  # "more than 5"
+    assert Small(LoginLog.objects.filter(event="login"), 2).count == 1
+    assert Small(LoginLog.objects.all(), 2).count == 9  # unfiltered: exact off PostgreSQL
