@@ -38,7 +38,7 @@ migrate: $(STAMP) .env
 run: migrate
 	$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py runserver localhost:8000
 
 superuser: migrate
 	$(RUN_ENV) $(BIN)/python manage.py createsuperuser
