@@ -44,6 +44,7 @@ from accounts.headless import app_settings
 from accounts.headless.tokens import get_strategy
 from accounts.mfa.models import Authenticator
 from accounts.mfa.utils import has_second_factor
+from accounts.socialaccount.flows import get_pending_signup
 from accounts.usersessions.middleware import UserSessionMiddleware
 from accounts.usersessions.store import session_store
 
@@ -162,7 +163,7 @@ def authentication_methods(request: HttpRequest) -> list[dict[str, Any]]:
                 item["id"] = record["id"]
         else:
             item = {"method": method, "at": at}
-            for key in ("email", "username"):
+            for key in ("email", "username", "provider", "uid"):
                 if record.get(key):
                     item[key] = record[key]
             if record.get("reauthenticated"):
@@ -189,6 +190,18 @@ def pending_flows(request: HttpRequest) -> list[dict[str, Any]]:
         flows.append({"id": "mfa_authenticate", "is_pending": True, "types": types})
     elif request.session.get(PENDING_VERIFICATION_SESSION_KEY):
         flows.append({"id": "verify_email", "is_pending": True})
+    elif (sociallogin := get_pending_signup(request)) is not None:
+        flows.append(
+            {
+                "id": "provider_signup",
+                "is_pending": True,
+                "provider": {
+                    "id": sociallogin.provider_id,
+                    "name": sociallogin.provider_name,
+                    "flows": ["provider_redirect"],
+                },
+            }
+        )
     return flows
 
 

@@ -143,3 +143,25 @@ class RefreshToken(Body):
 
 
 ALL.append(RefreshToken)
+
+
+# --- Social accounts (``auth/provider/*``, ``account/providers``) ---------------------------
+
+ProviderId = Annotated[str, Field(max_length=200, examples=["idp"])]
+
+
+class ProviderSignup(Body):
+    """Finish a social signup: the address (and username) the provider could not supply."""
+
+    email: Email
+    username: Username | None = None
+
+
+class ProviderAccount(Body):
+    """A connected account: the provider's id and the account's id at the provider."""
+
+    provider: ProviderId
+    account: Annotated[str, Field(max_length=255)]
+
+
+ALL += [ProviderSignup, ProviderAccount]

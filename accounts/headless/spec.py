@@ -52,6 +52,8 @@ SCHEMAS = {
             "at": _ref("Timestamp"),
             "email": {"type": "string"},
             "username": {"type": "string"},
+            "provider": {"type": "string", "description": "`socialaccount`: the provider id."},
+            "uid": {"type": "string", "description": "`socialaccount`: the account's id."},
             "type": {"type": "string", "enum": ["totp", "recovery_codes", "webauthn"]},
             "id": {"type": "integer"},
             "reauthenticated": {"type": "boolean"},
@@ -71,9 +73,11 @@ SCHEMAS = {
                     "mfa_authenticate",
                     "mfa_reauthenticate",
                     "reauthenticate",
+                    "provider_signup",
                 ],
             },
             "is_pending": {"type": "boolean", "enum": [True]},
+            "provider": _ref("Provider"),
             "types": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["totp", "recovery_codes", "webauthn"]},
@@ -400,6 +404,66 @@ SCHEMAS = {
         },
         "required": ["id", "user_agent", "ip", "created_at", "is_current"],
     },
+    "Provider": {
+        "type": OBJ,
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "client_id": {"type": "string"},
+            "flows": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["id", "name", "flows"],
+    },
+    "ProviderAccountInfo": {
+        "type": OBJ,
+        "properties": {
+            "uid": {"type": "string"},
+            "display": {"type": "string"},
+            "provider": _ref("Provider"),
+        },
+        "required": ["uid", "display", "provider"],
+    },
+    "ProviderAccountsResponse": {
+        "type": OBJ,
+        "properties": {
+            "status": _status(200),
+            "data": {"type": "array", "items": _ref("ProviderAccountInfo")},
+        },
+        "required": ["status", "data"],
+    },
+    "ProviderSignupInfoResponse": {
+        "type": OBJ,
+        "properties": {
+            "status": _status(200),
+            "data": {
+                "type": OBJ,
+                "properties": {
+                    "email": {
+                        "type": "array",
+                        "items": {
+                            "type": OBJ,
+                            "properties": {
+                                "email": {"type": "string"},
+                                "verified": {"type": "boolean"},
+                                "primary": {"type": "boolean"},
+                            },
+                            "required": ["email", "verified", "primary"],
+                        },
+                    },
+                    "account": _ref("ProviderAccountInfo"),
+                    "user": {
+                        "type": OBJ,
+                        "properties": {
+                            "username": {"type": "string"},
+                            "email": {"type": "string"},
+                        },
+                    },
+                },
+                "required": ["email", "account", "user"],
+            },
+        },
+        "required": ["status", "data"],
+    },
     "SessionsResponse": {
         "type": OBJ,
         "properties": {"status": _status(200), "data": {"type": "array", "items": _ref("Session")}},
@@ -627,6 +691,32 @@ OPERATIONS = {
             "Two-factor",
             "RecoveryCodesResponse",
             "400 401 403",
+            (),
+        ),
+    },
+    "auth/provider/signup": {
+        "GET": (
+            "The pending social signup (what the provider said)",
+            "Providers",
+            "ProviderSignupInfoResponse",
+            "409",
+            (),
+        ),
+        "POST": (
+            "Finish the pending social signup",
+            "Providers",
+            "AuthenticatedResponse",
+            "400 401 403 409 429",
+            (),
+        ),
+    },
+    "account/providers": {
+        "GET": ("List connected accounts", "Providers", "ProviderAccountsResponse", "401", ()),
+        "DELETE": (
+            "Disconnect an account",
+            "Providers",
+            "ProviderAccountsResponse",
+            "400 401 403 409 429",
             (),
         ),
     },

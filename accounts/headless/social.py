@@ -1,0 +1,150 @@
+"""The social login endpoints: ``auth/provider/signup`` and ``account/providers``.
+
+Thin, like the rest of the API: the same forms and flows as the social HTML pages
+(``accounts.socialaccount.views``), the answer read from the state the flow left.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+
+from accounts.exceptions import FlowError
+from accounts.headless import inputs
+from accounts.headless.base import (
+    endpoint,
+    error,
+    flow_error,
+    form_errors,
+    handler,
+    require_reauthentication,
+    respond,
+)
+from accounts.headless.views import after_password_step
+from accounts.socialaccount import flows as social_flows
+from accounts.socialaccount.adapter import get_adapter as get_social_adapter
+from accounts.socialaccount.adapter import get_provider
+from accounts.socialaccount.forms import SignupForm, get_form_class
+
+
+def provider_data(provider_id: str, name: str, client_id: str | None = None) -> dict:
+    data = {"id": provider_id, "name": name, "flows": ["provider_redirect"]}
+    if client_id:
+        data["client_id"] = client_id
+    return data
+
+
+def account_data(request, account) -> dict:
+    provider = get_provider(request, account.provider)
+    name = provider.display_name if provider is not None else account.provider
+    return {
+        "uid": account.uid,
+        "display": account.to_str(),
+        "provider": provider_data(account.provider, name),
+    }
+
+
+def accounts_response(request):
+    accounts = request.user.socialaccount_set.order_by("pk")
+    return respond(200, data=[account_data(request, account) for account in accounts])
+
+
+# --- Signup ----------------------------------------------------------------------------------
+
+
+def _pending_or_409(request):
+    sociallogin = social_flows.get_pending_signup(request)
+    if sociallogin is None:
+        return None, respond(
+            409, errors=[{"message": "No social signup is pending.", "code": "conflict"}]
+        )
+    return sociallogin, None
+
+
+@handler(auth="anonymous")
+def get_provider_signup(request, client, body):
+    """What the provider told us, to prefill the signup form."""
+    sociallogin, refused = _pending_or_409(request)
+    if refused is not None:
+        return refused
+    emails = [
+        {"email": address.email, "verified": address.verified, "primary": address.primary}
+        for address in sociallogin.email_addresses
+    ]
+    suggested = get_social_adapter(request).suggest_username(request, sociallogin)
+    return respond(
+        200,
+        data={
+            "email": emails,
+            "account": {
+                "uid": sociallogin.account.uid,
+                "display": sociallogin.email or sociallogin.account.uid,
+                "provider": provider_data(sociallogin.provider_id, sociallogin.provider_name),
+            },
+            "user": {"username": suggested, "email": sociallogin.email or ""},
+        },
+    )
+
+
+@handler(auth="anonymous", body=inputs.ProviderSignup, rate="signup")
+def provider_signup(request, client, body):
+    """Finish the pending social signup with the same form and flow as the HTML page."""
+    sociallogin, refused = _pending_or_409(request)
+    if refused is not None:
+        return refused
+    username = body.username
+    if not username:
+        username = get_social_adapter(request).suggest_username(request, sociallogin)
+    form = get_form_class("signup", SignupForm)(
+        {"username": username or "", "email": body.email},
+        sociallogin=sociallogin,
+        request=request,
+    )
+    if not form.is_valid():
+        return form_errors(form)
+    if not get_social_adapter(request).is_open_for_signup(request, sociallogin):
+        return error(403, "Signup is closed.", code="signup_closed")
+    sociallogin.state["next"] = ""
+    try:
+        response = social_flows.complete_signup(
+            request,
+            sociallogin,
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            data=form.cleaned_data,
+        )
+    except FlowError as exc:
+        return flow_error(exc)
+    return after_password_step(request, client, response)
+
+
+# --- Connected accounts ----------------------------------------------------------------------
+
+
+@handler(auth="user")
+def list_provider_accounts(request, client, body):
+    return accounts_response(request)
+
+
+@handler(auth="user", body=inputs.ProviderAccount)
+def disconnect_provider_account(request, client, body):
+    """Disconnect an account (after a recent authentication, as the HTML page); refused
+    (409) when it is the last way to sign in."""
+    require_reauthentication(request, client)
+    account = request.user.socialaccount_set.filter(
+        provider=body.provider, uid=body.account
+    ).first()
+    if account is None:
+        return error(400, "No such connected account.", code="invalid", param="account")
+    try:
+        social_flows.disconnect(request, account=account)
+    except FlowError as exc:
+        return flow_error(exc)
+    return accounts_response(request)
+
+
+def view(**methods):
+    return login_not_required(endpoint(methods=methods))
+
+
+auth_provider_signup = view(GET=get_provider_signup, POST=provider_signup)
+account_providers = view(GET=list_provider_accounts, DELETE=disconnect_provider_account)

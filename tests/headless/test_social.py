@@ -1,0 +1,223 @@
+"""The social endpoints of the JSON API (``auth/provider/signup``, ``account/providers``),
+for both clients, every answer checked against the served OpenAPI document, against the
+real OpenID provider process of ``tests/socialaccount``."""
+
+import pytest
+
+from accounts import signals
+from accounts.models import EmailAddress, User
+from accounts.socialaccount.models import SocialAccount
+from activity.models import LoginLog, SecurityLog
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
+from tests.helpers.headless import Api, flow_ids, pending
+from tests.helpers.oidc import handoff_url
+from tests.socialaccount.conftest import idp, oidc  # noqa: F401  (the provider fixtures)
+
+LOGIN = "/accounts/oidc/idp/login/"
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_window_start(request):
+    """Real time with the provider (another process stamps ``iat``/``exp`` with the real
+    clock); the usual window start otherwise."""
+    if "oidc" in request.fixturenames:
+        yield
+        return
+    import time
+
+    import time_machine
+
+    with time_machine.travel(time.time() // 3600 * 3600 + 1, tick=True):
+        yield
+
+
+def start_social_login(browser, idp, login):  # noqa: F811
+    """The HTML flow up to the provider's answer, in the browser client's session."""
+    back = browser.client.post(LOGIN)
+    return browser.client.get(idp.authorize(handoff_url(back), login=login))
+
+
+def pending_signup(browser, idp, login="rita@example.org"):  # noqa: F811
+    UserFactory(username="rita-local", email=login)  # the address is taken: the form is asked
+    response = start_social_login(browser, idp, login)
+    assert response["Location"] == "/accounts/3rdparty/signup/"
+
+
+# --- Pending social signup -------------------------------------------------------------------
+
+
+def test_pending_social_signup_is_a_401_flow_then_finishes(
+    browser,
+    oidc,  # noqa: F811
+    settings,
+    signal_catcher,
+):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    pending_signup(browser, oidc)
+    signed_up = signal_catcher(signals.user_signed_up)
+    logged_in = signal_catcher(signals.user_logged_in)
+
+    response = browser.get("auth/session")
+    assert response.status_code == 401
+    assert pending(response) == ["provider_signup"]
+    flow = response.json()["data"]["flows"][-1]
+    assert flow["provider"] == {"id": "idp", "name": "Test IdP", "flows": ["provider_redirect"]}
+
+    info = browser.get("auth/provider/signup")
+    assert info.status_code == 200
+    data = info.json()["data"]
+    assert data["email"] == [{"email": "rita@example.org", "verified": True, "primary": True}]
+    assert data["account"]["uid"] == "rita@example.org"
+
+    taken = browser.post("auth/provider/signup", {"email": "rita@example.org"})
+    assert taken.status_code == 400
+    assert taken.json()["errors"][0]["code"] == "email_taken"
+    assert taken.json()["errors"][0]["param"] == "email"
+
+    response = browser.post(
+        "auth/provider/signup", {"email": "rita.new@example.org", "username": "rita2"}
+    )
+    assert response.status_code == 401  # the new address must be verified first
+    assert pending(response) == ["verify_email"]
+    user = User.objects.get(username="rita2")
+    assert not user.has_usable_password()
+    assert SocialAccount.objects.get(user=user).uid == "rita@example.org"
+    assert EmailAddress.objects.get(user=user).verified is False
+    assert signed_up.call_count == 1
+    assert signed_up.call_args.kwargs["sociallogin"].account.user == user
+    assert logged_in.call_count == 0
+    assert SecurityLog.objects.filter(event="signup", user=user).count() == 1
+    assert browser.post("auth/provider/signup", {"email": "x@example.org"}).status_code == 409
+
+
+def test_social_signup_with_a_verified_address_signs_in(
+    browser,
+    oidc,  # noqa: F811
+    settings,
+    signal_catcher,
+):
+    settings.SOCIALACCOUNT_AUTO_SIGNUP = False  # always the form
+    logged_in = signal_catcher(signals.user_logged_in)
+    response = start_social_login(browser, oidc, "sam@example.org")
+    assert response["Location"] == "/accounts/3rdparty/signup/"
+
+    response = browser.post("auth/provider/signup", {"email": "sam@example.org"})
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    user = User.objects.get(username=body["data"]["user"]["username"])
+    assert body["data"]["user"]["email"] == "sam@example.org"
+    assert body["data"]["methods"][-1]["method"] == "socialaccount"
+    assert logged_in.call_count == 1 and logged_in.call_args.kwargs["user"] == user
+    row = LoginLog.objects.get(event="login")
+    assert (row.user, row.method) == (user, "socialaccount")
+
+
+def test_provider_signup_without_a_pending_signup_is_409(api):
+    assert api.get("auth/provider/signup").status_code == 409
+    assert api.post("auth/provider/signup", {"email": "a@example.org"}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"email": 5}, {"email": "x" * 300}, {"username": ["a"], "email": "a@b.org"}]
+)
+def test_provider_signup_bad_bodies_are_400(api, body):
+    assert api.post("auth/provider/signup", body).status_code == 400
+
+
+# --- Connected accounts ----------------------------------------------------------------------
+
+
+def connect(user, uid="alice@idp.example", provider="idp"):
+    return SocialAccount.objects.create(
+        user=user, provider=provider, uid=uid, extra_data={"email": uid}
+    )
+
+
+def test_list_needs_a_user(api):
+    response = api.get("account/providers")
+    assert response.status_code == 401
+    assert flow_ids(response)[:1] == ["login"]
+
+
+def test_list_and_disconnect(api, user, settings, signal_catcher, mailoutbox):
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            "APPS": [
+                {
+                    "provider_id": "idp",
+                    "name": "Test IdP",
+                    "client_id": "site",
+                    "secret": "s",
+                    "settings": {"server_url": "http://127.0.0.1:9"},
+                }
+            ]
+        }
+    }
+    first, second = connect(user), connect(user, uid="alice-2", provider="other")
+    api.login(user, DEFAULT_PASSWORD)
+    removed = signal_catcher(signals.social_account_removed)
+
+    listed = api.get("account/providers").json()["data"]
+    assert listed == [
+        {
+            "uid": "alice@idp.example",
+            "display": "alice@idp.example",
+            "provider": {"id": "idp", "name": "Test IdP", "flows": ["provider_redirect"]},
+        },
+        {
+            "uid": "alice-2",
+            "display": "alice-2",
+            "provider": {"id": "other", "name": "other", "flows": ["provider_redirect"]},
+        },
+    ]
+
+    unknown = api.delete("account/providers", {"provider": "idp", "account": "nobody"})
+    assert unknown.status_code == 400
+    response = api.delete("account/providers", {"provider": "idp", "account": first.uid})
+
+    assert response.status_code == 200
+    assert [item["uid"] for item in response.json()["data"]] == ["alice-2"]
+    assert list(SocialAccount.objects.all()) == [second]
+    assert removed.call_count == 1
+    assert removed.call_args.kwargs["socialaccount"].uid == first.uid
+    assert SecurityLog.objects.filter(user=user).exclude(event="login").exists()
+
+
+def test_disconnecting_the_last_way_to_sign_in_is_refused(browser, oidc):  # noqa: F811
+    start_social_login(browser, oidc, "zed@example.org")  # signs up: no password
+    account = SocialAccount.objects.get()
+    method = browser.get("auth/session").json()["data"]["methods"][-1]
+    assert method == {
+        "method": "socialaccount",
+        "at": method["at"],
+        "provider": "idp",
+        "uid": account.uid,
+    }
+    response = browser.delete("account/providers", {"provider": "idp", "account": account.uid})
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "last_login_method"
+    assert SocialAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_disconnect_needs_a_recent_authentication(api, user, clock):
+    account = connect(user)
+    api.login(user, DEFAULT_PASSWORD)
+    clock.shift(301)
+    response = api.delete("account/providers", {"provider": "idp", "account": account.uid})
+    assert response.status_code == 401
+    assert flow_ids(response) == ["reauthenticate"]
+    assert SocialAccount.objects.filter(pk=account.pk).exists()
+
+
+@pytest.mark.parametrize("body", [{}, {"provider": "idp"}, {"provider": 1, "account": None}])
+def test_disconnect_bad_bodies_are_400(api, user, body):
+    api.login(user, DEFAULT_PASSWORD)
+    assert api.delete("account/providers", body).status_code == 400
+
+
+def test_app_client_keeps_no_cookie(app, user):
+    connect(user)
+    app.login(user, DEFAULT_PASSWORD)
+    assert Api is type(app)
+    assert app.get("account/providers").json()["data"][0]["uid"] == "alice@idp.example"
