@@ -7,10 +7,14 @@ Thin, like the rest of the API: the same forms and flows as the social HTML page
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseRedirect
 
+from accounts.adapter import get_adapter as get_account_adapter
+from accounts.authentication import did_recently_authenticate
 from accounts.exceptions import FlowError
 from accounts.headless import inputs
 from accounts.headless.base import (
+    Client,
     endpoint,
     error,
     flow_error,
@@ -21,6 +25,7 @@ from accounts.headless.base import (
 )
 from accounts.headless.views import after_password_step
 from accounts.socialaccount import flows as social_flows
+from accounts.socialaccount import frontend
 from accounts.socialaccount.adapter import get_adapter as get_social_adapter
 from accounts.socialaccount.adapter import get_provider
 from accounts.socialaccount.forms import SignupForm, get_form_class
@@ -46,6 +51,44 @@ def account_data(request, account) -> dict:
 def accounts_response(request):
     accounts = request.user.socialaccount_set.order_by("pk")
     return respond(200, data=[account_data(request, account) for account in accounts])
+
+
+# --- Redirect (browser client) --------------------------------------------------------------
+
+
+@handler(rate="login")
+def provider_redirect(request, client, body):
+    """Start the provider's authorization flow (a form POST, not XHR: the answer is a 302 to
+    the provider). The provider comes back to this site's callback, which sends the browser
+    to ``callback_url`` (``?error=`` on failure); the front end then reads ``auth/session``.
+
+    Form fields: ``provider``, ``callback_url`` (a URL the account adapter's ``is_safe_url``
+    accepts), ``process`` (``login`` or ``connect``)."""
+    if client != Client.BROWSER:
+        return error(404, "Not found.", code="not_found")
+    callback = request.POST.get("callback_url") or ""
+    if len(callback) > 2048 or not get_account_adapter(request).is_safe_url(request, callback):
+        return error(400, "This callback URL is not allowed.", code="invalid", param="callback_url")
+    process = request.POST.get("process") or "login"
+    if process not in ("login", "connect"):
+        return error(400, "Unknown process.", code="invalid", param="process")
+    provider_id = request.POST.get("provider") or ""
+    provider = get_provider(request, provider_id[:200])
+    if provider is None:
+        return error(400, "Unknown provider.", code="invalid", param="provider")
+    if process == "connect" and (
+        not request.user.is_authenticated or not did_recently_authenticate(request)
+    ):
+        return HttpResponseRedirect(frontend.with_error(callback, "reauthentication_required"))
+    if process == "login" and request.user.is_authenticated:
+        return HttpResponseRedirect(frontend.with_error(callback, "already_signed_in"))
+    try:
+        url = social_flows.begin_login(
+            request, provider=provider, process=process, next_url=callback, frontend=True
+        )
+    except FlowError as exc:
+        return HttpResponseRedirect(frontend.with_error(callback, exc.code))
+    return HttpResponseRedirect(url)
 
 
 # --- Signup ----------------------------------------------------------------------------------
@@ -146,5 +189,6 @@ def view(**methods):
     return login_not_required(endpoint(methods=methods))
 
 
+auth_provider_redirect = view(POST=provider_redirect)
 auth_provider_signup = view(GET=get_provider_signup, POST=provider_signup)
 account_providers = view(GET=list_provider_accounts, DELETE=disconnect_provider_account)

@@ -484,6 +484,10 @@ RESPONSES = {
         "reauthentication is needed.",
         {"anyOf": [_ref("AuthenticationResponse"), _ref("ReauthenticationResponse")]},
     ),
+    "302": {
+        "description": "To the provider; or back to `callback_url` with `?error=` when the "
+        "login cannot start."
+    },
     "403": _resp(
         "Forbidden: CSRF check failed (browser client), or signup is closed.",
         _ref("ErrorResponse"),
@@ -694,6 +698,15 @@ OPERATIONS = {
             (),
         ),
     },
+    "auth/provider/redirect": {
+        "POST": (
+            "Start a provider login (browser form POST)",
+            "Providers",
+            None,
+            "302 400 403 404 429",
+            (),
+        ),
+    },
     "auth/provider/signup": {
         "GET": (
             "The pending social signup (what the provider said)",
@@ -737,6 +750,26 @@ authentication.
 """
 
 
+ONE_CLIENT = {"tokens/refresh": "app", "auth/provider/redirect": "browser"}
+FORM_BODIES = {
+    "auth/provider/redirect": {
+        "type": OBJ,
+        "properties": {
+            "provider": {"type": "string", "maxLength": 200, "examples": ["idp"]},
+            "callback_url": {
+                "type": "string",
+                "maxLength": 2048,
+                "description": "The front end's page to come back to (must be allowed by "
+                "the account adapter's `is_safe_url`); `?error=` is added on failure.",
+            },
+            "process": {"type": "string", "enum": ["login", "connect"]},
+            "csrfmiddlewaretoken": {"type": "string"},
+        },
+        "required": ["provider", "callback_url", "process"],
+    }
+}
+
+
 def _operation(route, method, entry, view):
     summary, tag, ok, others, headers = entry
     handler = view.headless_methods[method]
@@ -751,15 +784,20 @@ def _operation(route, method, entry, view):
         ],
         "responses": {},
     }
-    if route == "tokens/refresh":
+    if route in ONE_CLIENT:
         op["parameters"] = [
             {
                 "name": "client",
                 "in": "path",
                 "required": True,
-                "schema": {"type": "string", "enum": ["app"]},
+                "schema": {"type": "string", "enum": [ONE_CLIENT[route]]},
             }
         ]
+    if route in FORM_BODIES:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": FORM_BODIES[route]}},
+        }
     if handler.__doc__:
         op["description"] = handler.__doc__.strip()
     for header in headers:

@@ -2,14 +2,17 @@
 for both clients, every answer checked against the served OpenAPI document, against the
 real OpenID provider process of ``tests/socialaccount``."""
 
+from urllib.parse import urlencode
+
 import pytest
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 
 from accounts import signals
 from accounts.models import EmailAddress, User
 from accounts.socialaccount.models import SocialAccount
 from activity.models import LoginLog, SecurityLog
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
-from tests.helpers.headless import Api, flow_ids, pending
+from tests.helpers.headless import Api, flow_ids, pending, served_openapi
 from tests.helpers.oidc import handoff_url
 from tests.socialaccount.conftest import idp, oidc  # noqa: F401  (the provider fixtures)
 
@@ -221,3 +224,133 @@ def test_app_client_keeps_no_cookie(app, user):
     app.login(user, DEFAULT_PASSWORD)
     assert Api is type(app)
     assert app.get("account/providers").json()["data"][0]["uid"] == "alice@idp.example"
+
+
+# --- Provider redirect (browser client) ------------------------------------------------------
+
+REDIRECT = "/_allauth/browser/v1/auth/provider/redirect"
+FRONT = "http://testserver/app/callback?from=spa"
+
+
+def validated(response):
+    """Check a non-Api exchange (a form POST) against the served document too."""
+    served_openapi().validate_response(
+        DjangoOpenAPIRequest(response.wsgi_request), DjangoOpenAPIResponse(response)
+    )
+    return response
+
+
+def form_post(client, data, path=REDIRECT):
+    """A browser's form POST (urlencoded, as a front end's ``<form>`` sends it)."""
+    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded")
+
+
+def redirect_to_provider(browser, process="login", callback_url=FRONT, provider="idp"):
+    data = {"provider": provider, "callback_url": callback_url, "process": process}
+    return validated(form_post(browser.client, data))
+
+
+def test_redirect_login_comes_back_to_the_front_end_signed_in(
+    browser,
+    oidc,  # noqa: F811
+    signal_catcher,
+):
+    signed_up = signal_catcher(signals.user_signed_up)
+    logged_in = signal_catcher(signals.user_logged_in)
+
+    response = redirect_to_provider(browser)
+    assert response.status_code == 302 and response["Location"].startswith(oidc.issuer)
+    back = browser.client.get(oidc.authorize(response["Location"], login="uma@example.org"))
+
+    assert back.status_code == 302 and back["Location"] == FRONT
+    session = browser.get("auth/session")
+    assert session.status_code == 200
+    user = User.objects.get()
+    assert session.json()["data"]["user"]["id"] == user.pk
+    assert session.json()["data"]["methods"][-1]["provider"] == "idp"
+    assert signed_up.call_count == 1 and logged_in.call_count == 1
+    assert logged_in.call_args.kwargs["sociallogin"].account.user == user
+    assert LoginLog.objects.filter(event="login", user=user, method="socialaccount").count() == 1
+
+
+def test_redirect_with_a_taken_address_leaves_a_pending_provider_signup(
+    browser,
+    oidc,  # noqa: F811
+):
+    UserFactory(username="vic-local", email="vic@example.org")
+    response = redirect_to_provider(browser)
+    back = browser.client.get(oidc.authorize(response["Location"], login="vic@example.org"))
+
+    assert back["Location"] == FRONT
+    session = browser.get("auth/session")
+    assert session.status_code == 401 and pending(session) == ["provider_signup"]
+    assert SocialAccount.objects.count() == 0
+
+
+def test_redirect_refused_at_the_provider_comes_back_with_an_error(
+    browser,
+    oidc,  # noqa: F811
+):
+    response = redirect_to_provider(browser)
+    back = browser.client.get(
+        oidc.authorize(response["Location"], login="wes@example.org", consent=False)
+    )
+    assert back["Location"] == FRONT + "&error=cancelled"
+    assert browser.get("auth/session").status_code == 401
+    assert User.objects.count() == 0
+
+
+def test_redirect_connect_adds_the_account(
+    browser,
+    oidc,  # noqa: F811
+    user,
+    signal_catcher,
+):
+    added = signal_catcher(signals.social_account_added)
+    browser.login(user, DEFAULT_PASSWORD)
+    response = redirect_to_provider(browser, process="connect")
+    back = browser.client.get(oidc.authorize(response["Location"], login="alice@idp.example"))
+
+    assert back["Location"] == FRONT
+    assert SocialAccount.objects.get().user == user
+    assert added.call_count == 1
+    listed = browser.get("account/providers").json()["data"]
+    assert [item["uid"] for item in listed] == ["alice@idp.example"]
+
+
+def test_redirect_connect_needs_a_signed_in_user(browser, oidc):  # noqa: F811
+    response = redirect_to_provider(browser, process="connect")
+    assert response["Location"] == FRONT + "&error=reauthentication_required"
+
+
+def test_a_tampered_state_never_reaches_the_front_end(browser, oidc):  # noqa: F811
+    response = redirect_to_provider(browser)
+    back = oidc.authorize(response["Location"], login="xan@example.org")
+    tampered = back.replace("state=", "state=x")
+    answer = browser.client.get(tampered)
+    assert answer.status_code == 400 and "Location" not in answer
+    assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"provider": "idp", "callback_url": "https://evil.example/cb", "process": "login"},
+        {"provider": "idp", "callback_url": "home", "process": "login"},
+        {"provider": "nope", "callback_url": FRONT, "process": "login"},
+        {"provider": "idp", "callback_url": FRONT, "process": "steal"},
+        {},
+    ],
+)
+def test_redirect_bad_input_is_400(browser, oidc, data):  # noqa: F811
+    response = validated(form_post(browser.client, data))
+    assert response.status_code == 400
+    assert response.json()["status"] == 400
+
+
+def test_redirect_is_for_the_browser_client(db):
+    from django.test import Client
+
+    data = {"provider": "idp", "callback_url": FRONT, "process": "login"}
+    response = form_post(Client(), data, "/_allauth/app/v1/auth/provider/redirect")
+    assert response.status_code == 404
