@@ -165,3 +165,20 @@ class ProviderAccount(Body):
 
 
 ALL += [ProviderSignup, ProviderAccount]
+
+
+class ProviderTokens(Body):
+    client_id: Annotated[str, Field(max_length=1024)]
+    id_token: Annotated[str, Field(max_length=16384)] | None = None
+    access_token: Annotated[str, Field(max_length=16384)] | None = None
+
+
+class ProviderToken(Body):
+    """Sign in (or connect) with an ID token the client obtained from the provider itself."""
+
+    provider: ProviderId
+    process: Literal["login", "connect"]
+    token: ProviderTokens
+
+
+ALL += [ProviderTokens, ProviderToken]

@@ -34,6 +34,7 @@ ROUTES += [
 ROUTES.append(("tokens/refresh", views.tokens_refresh, "tokens_refresh"))
 ROUTES += [
     ("auth/provider/redirect", social.auth_provider_redirect, "provider_redirect"),
+    ("auth/provider/token", social.auth_provider_token, "provider_token"),
     ("auth/provider/signup", social.auth_provider_signup, "provider_signup"),
     ("account/providers", social.account_providers, "providers"),
 ]

@@ -22,10 +22,11 @@ from accounts.headless.base import (
     handler,
     require_reauthentication,
     respond,
+    unauthenticated_response,
 )
 from accounts.headless.views import after_password_step
 from accounts.socialaccount import flows as social_flows
-from accounts.socialaccount import frontend
+from accounts.socialaccount import frontend, token_login
 from accounts.socialaccount.adapter import get_adapter as get_social_adapter
 from accounts.socialaccount.adapter import get_provider
 from accounts.socialaccount.forms import SignupForm, get_form_class
@@ -89,6 +90,43 @@ def provider_redirect(request, client, body):
     except FlowError as exc:
         return HttpResponseRedirect(frontend.with_error(callback, exc.code))
     return HttpResponseRedirect(url)
+
+
+# --- Token (mostly app clients) -------------------------------------------------------------
+
+
+@handler(body=inputs.ProviderToken, rate="login")
+def provider_token(request, client, body):
+    """Sign in, sign up or connect with an ID token the client got from the provider (e.g. a
+    mobile app's native sign-in). The token is checked against the provider's JWKS; then the
+    same social flow as the redirect runs. A bare access token is refused (it does not say
+    for which app it was issued)."""
+    provider = get_provider(request, body.provider)
+    if provider is None:
+        return error(400, "Unknown provider.", code="invalid", param="provider")
+    if body.token.client_id != provider.app.client_id:
+        return error(400, "Unknown client id.", code="client_id_required", param="token")
+    if not body.token.id_token:
+        return error(400, "An ID token is needed.", code="invalid_token", param="token")
+    if body.process == "connect":
+        if not request.user.is_authenticated:
+            return unauthenticated_response(request, client)
+        require_reauthentication(request, client)
+    elif request.user.is_authenticated:
+        return respond(409, errors=[{"message": "Already signed in.", "code": "conflict"}])
+    try:
+        response = token_login.login_with_id_token(
+            request,
+            provider=provider,
+            id_token=body.token.id_token,
+            access_token=body.token.access_token,
+            process=body.process,
+        )
+    except FlowError as exc:
+        return flow_error(exc, param="token")
+    if response.status_code == 403:
+        return error(403, "Signup is closed.", code="signup_closed")
+    return after_password_step(request, client, response)
 
 
 # --- Signup ----------------------------------------------------------------------------------
@@ -190,5 +228,6 @@ def view(**methods):
 
 
 auth_provider_redirect = view(POST=provider_redirect)
+auth_provider_token = view(POST=provider_token)
 auth_provider_signup = view(GET=get_provider_signup, POST=provider_signup)
 account_providers = view(GET=list_provider_accounts, DELETE=disconnect_provider_account)

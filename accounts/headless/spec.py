@@ -707,6 +707,15 @@ OPERATIONS = {
             (),
         ),
     },
+    "auth/provider/token": {
+        "POST": (
+            "Sign in or connect with a provider's ID token",
+            "Providers",
+            "AuthenticatedResponse",
+            "400 401 403 409 429",
+            (),
+        ),
+    },
     "auth/provider/signup": {
         "GET": (
             "The pending social signup (what the provider said)",

@@ -354,3 +354,148 @@ def test_redirect_is_for_the_browser_client(db):
     data = {"provider": "idp", "callback_url": FRONT, "process": "login"}
     response = form_post(Client(), data, "/_allauth/app/v1/auth/provider/redirect")
     assert response.status_code == 404
+
+
+# --- Provider token (ID token from the provider, e.g. a mobile app) -------------------------
+
+
+def id_token_from(idp, login):  # noqa: F811
+    """Run the provider's code flow as a native app would (PKCE, its own redirect) and return
+    the ID token the provider signed."""
+    import base64
+    import hashlib
+    import secrets
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+
+    config = requests.get(idp.issuer + "/.well-known/openid-configuration", timeout=10).json()
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    redirect_uri = "http://testserver/accounts/oidc/other/login/callback/"
+    query = {
+        "response_type": "code",
+        "client_id": idp.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": "openid email profile",
+        "state": secrets.token_urlsafe(16),
+        "nonce": secrets.token_urlsafe(16),
+        "code_challenge": challenge.rstrip(b"=").decode(),
+        "code_challenge_method": "S256",
+    }
+    back = idp.authorize(f"{config['authorization_endpoint']}?{urlencode(query)}", login=login)
+    code = parse_qs(urlsplit(back).query)["code"][0]
+    token = requests.post(
+        config["token_endpoint"],
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+        auth=(idp.client_id, idp.secret),
+        timeout=10,
+    ).json()
+    return token["id_token"], token["access_token"]
+
+
+def token_body(idp, tokens=(None, None), process="login", **token):  # noqa: F811
+    id_token, access_token = tokens if isinstance(tokens, tuple) else (tokens, None)
+    body = {"client_id": idp.client_id, "id_token": id_token, **token}
+    if access_token:
+        body["access_token"] = access_token
+    return {"provider": "idp", "process": process, "token": body}
+
+
+def test_token_login_signs_up_then_logs_in(api, oidc, signal_catcher):  # noqa: F811
+    signed_up = signal_catcher(signals.user_signed_up)
+    logged_in = signal_catcher(signals.user_logged_in)
+
+    response = api.post(
+        "auth/provider/token", token_body(oidc, id_token_from(oidc, "yan@example.org"))
+    )
+
+    assert response.status_code == 200, response.json()
+    user = User.objects.get()
+    assert response.json()["data"]["user"]["id"] == user.pk
+    assert EmailAddress.objects.get(user=user).verified is True
+    assert SocialAccount.objects.get().uid == "yan@example.org"
+    assert signed_up.call_count == 1 and logged_in.call_count == 1
+    assert logged_in.call_args.kwargs["sociallogin"].account.user == user
+    assert LoginLog.objects.filter(event="login", user=user, method="socialaccount").count() == 1
+
+    api.delete("auth/session")
+    again = api.post(
+        "auth/provider/token", token_body(oidc, id_token_from(oidc, "yan@example.org"))
+    )
+    assert again.status_code == 200
+    assert User.objects.count() == 1 and signed_up.call_count == 1 and logged_in.call_count == 2
+
+
+def test_token_login_with_a_taken_address_leaves_a_provider_signup(api, oidc):  # noqa: F811
+    UserFactory(username="zoe-local", email="zoe@example.org")
+    response = api.post(
+        "auth/provider/token", token_body(oidc, id_token_from(oidc, "zoe@example.org"))
+    )
+
+    assert response.status_code == 401
+    assert pending(response) == ["provider_signup"]
+    finished = api.post(
+        "auth/provider/signup", {"email": "zoe.other@example.org", "username": "zoe2"}
+    )
+    assert finished.status_code == 200, finished.json()
+    assert SocialAccount.objects.get().user.username == "zoe2"
+
+
+def test_a_tampered_or_foreign_token_is_refused(api, oidc):  # noqa: F811
+    id_token, _access = id_token_from(oidc, "amy@example.org")
+    header, payload, signature = id_token.split(".")
+    forged = ".".join([header, payload, ("A" if signature[0] != "A" else "B") + signature[1:]])
+
+    for body in (
+        token_body(oidc, forged),
+        token_body(oidc, "not-a-jwt"),
+        token_body(oidc, None, access_token="opaque"),
+        {
+            **token_body(oidc, id_token),
+            "token": {"client_id": "someone-else", "id_token": id_token},
+        },
+        {**token_body(oidc, id_token), "provider": "nope"},
+    ):
+        response = api.post("auth/provider/token", body)
+        assert response.status_code == 400, (body, response.json())
+    assert User.objects.count() == 0 and SocialAccount.objects.count() == 0
+
+
+def test_token_connect_adds_the_account(api, oidc, user, signal_catcher):  # noqa: F811
+    added = signal_catcher(signals.social_account_added)
+    api.login(user, DEFAULT_PASSWORD)
+    body = token_body(oidc, id_token_from(oidc, "alice@idp.example"), process="connect")
+
+    response = api.post("auth/provider/token", body)
+
+    assert response.status_code == 200
+    assert SocialAccount.objects.get().user == user
+    assert added.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"provider": "idp", "process": "login"},
+        {"provider": "idp", "process": "steal", "token": {"client_id": "site"}},
+        {"provider": "idp", "process": "login", "token": {"id_token": "x"}},
+        {"provider": "idp", "process": "login", "token": "x"},
+    ],
+)
+def test_token_bad_bodies_are_400(api, body):
+    assert api.post("auth/provider/token", body).status_code == 400
+
+
+def test_an_id_token_without_the_address_asks_for_it(api, oidc):  # noqa: F811
+    id_token, _access = id_token_from(oidc, "bo@example.org")
+    response = api.post("auth/provider/token", token_body(oidc, id_token))
+    assert response.status_code == 401
+    assert pending(response) == ["provider_signup"]
+    assert User.objects.count() == 0
