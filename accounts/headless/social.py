@@ -28,7 +28,7 @@ from accounts.headless.views import after_password_step
 from accounts.socialaccount import flows as social_flows
 from accounts.socialaccount import frontend, token_login
 from accounts.socialaccount.adapter import get_adapter as get_social_adapter
-from accounts.socialaccount.adapter import get_provider
+from accounts.socialaccount.adapter import get_provider, list_providers
 from accounts.socialaccount.forms import SignupForm, get_form_class
 
 
@@ -39,19 +39,19 @@ def provider_data(provider_id: str, name: str, client_id: str | None = None) -> 
     return data
 
 
-def account_data(request, account) -> dict:
-    provider = get_provider(request, account.provider)
-    name = provider.display_name if provider is not None else account.provider
+def account_data(account, names: dict[str, str]) -> dict:
     return {
         "uid": account.uid,
         "display": account.to_str(),
-        "provider": provider_data(account.provider, name),
+        "provider": provider_data(account.provider, names.get(account.provider, account.provider)),
     }
 
 
 def accounts_response(request):
+    """The connected accounts (the provider names read once, whatever their number)."""
+    names = {provider.provider_id: provider.display_name for provider in list_providers(request)}
     accounts = request.user.socialaccount_set.order_by("pk")
-    return respond(200, data=[account_data(request, account) for account in accounts])
+    return respond(200, data=[account_data(account, names) for account in accounts])
 
 
 # --- Redirect (browser client) --------------------------------------------------------------

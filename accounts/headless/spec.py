@@ -220,6 +220,11 @@ SCHEMAS = {
                         "type": OBJ,
                         "properties": {"track_activity": {"type": "boolean"}},
                     },
+                    "socialaccount": {
+                        "type": OBJ,
+                        "properties": {"providers": {"type": "array", "items": _ref("Provider")}},
+                        "required": ["providers"],
+                    },
                 },
                 "required": ["account"],
             },

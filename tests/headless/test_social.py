@@ -229,6 +229,7 @@ def test_app_client_keeps_no_cookie(app, user):
 # --- Provider redirect (browser client) ------------------------------------------------------
 
 REDIRECT = "/_allauth/browser/v1/auth/provider/redirect"
+QUERIES = {"browser": 8, "app": 8}
 FRONT = "http://testserver/app/callback?from=spa"
 
 
@@ -499,3 +500,43 @@ def test_an_id_token_without_the_address_asks_for_it(api, oidc):  # noqa: F811
     assert response.status_code == 401
     assert pending(response) == ["provider_signup"]
     assert User.objects.count() == 0
+
+
+def test_config_lists_the_providers(api, oidc):  # noqa: F811
+    data = api.get("config").json()["data"]["socialaccount"]
+    assert data == {
+        "providers": [
+            {
+                "id": "idp",
+                "name": "Test IdP",
+                "client_id": oidc.client_id,
+                "flows": ["provider_redirect", "provider_token"],
+            }
+        ]
+    }
+
+
+def test_an_expired_id_token_is_refused(api, oidc):  # noqa: F811
+    import time
+
+    import time_machine
+
+    tokens = id_token_from(oidc, "cy@example.org")
+    with time_machine.travel(time.time() + 3600, tick=True):
+        response = api.post("auth/provider/token", token_body(oidc, tokens))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["param"] == "token"
+    assert User.objects.count() == 0
+
+
+def test_listing_the_providers_costs_a_fixed_number_of_queries(
+    api, user, django_assert_num_queries
+):
+    connect(user, uid="alice-0", provider="p0")
+    api.login(user, DEFAULT_PASSWORD)
+    with django_assert_num_queries(QUERIES[api.kind]) as one:
+        assert len(api.get("account/providers").json()["data"]) == 1
+    for n in range(1, 4):
+        connect(user, uid=f"alice-{n}", provider=f"p{n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(api.get("account/providers").json()["data"]) == 4
