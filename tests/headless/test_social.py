@@ -540,3 +540,23 @@ def test_listing_the_providers_costs_a_fixed_number_of_queries(
         connect(user, uid=f"alice-{n}", provider=f"p{n}")
     with django_assert_num_queries(len(one.captured_queries)):
         assert len(api.get("account/providers").json()["data"]) == 4
+
+
+def test_redirect_login_of_a_user_with_totp_leaves_the_second_step_pending(
+    browser,
+    oidc,  # noqa: F811
+    make_client,
+):
+    from tests.helpers.mfa import add_totp
+
+    first = Api(make_client(), "browser")
+    response = redirect_to_provider(first)
+    first.client.get(oidc.authorize(response["Location"], login="dee@example.org"))
+    add_totp(User.objects.get())
+
+    response = redirect_to_provider(browser)
+    back = browser.client.get(oidc.authorize(response["Location"], login="dee@example.org"))
+
+    assert back["Location"] == FRONT
+    session = browser.get("auth/session")
+    assert session.status_code == 401 and pending(session) == ["mfa_authenticate"]
