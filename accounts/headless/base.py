@@ -44,6 +44,8 @@ from accounts.headless import app_settings
 from accounts.headless.tokens import get_strategy
 from accounts.mfa.models import Authenticator
 from accounts.mfa.utils import has_second_factor
+from accounts.socialaccount.adapter import list_providers
+from accounts.socialaccount.flows import get_pending_signup
 from accounts.usersessions.middleware import UserSessionMiddleware
 from accounts.usersessions.store import session_store
 
@@ -162,7 +164,7 @@ def authentication_methods(request: HttpRequest) -> list[dict[str, Any]]:
                 item["id"] = record["id"]
         else:
             item = {"method": method, "at": at}
-            for key in ("email", "username"):
+            for key in ("email", "username", "provider", "uid"):
                 if record.get(key):
                     item[key] = record[key]
             if record.get("reauthenticated"):
@@ -189,7 +191,38 @@ def pending_flows(request: HttpRequest) -> list[dict[str, Any]]:
         flows.append({"id": "mfa_authenticate", "is_pending": True, "types": types})
     elif request.session.get(PENDING_VERIFICATION_SESSION_KEY):
         flows.append({"id": "verify_email", "is_pending": True})
+    elif (sociallogin := get_pending_signup(request)) is not None:
+        flows.append(
+            {
+                "id": "provider_signup",
+                "is_pending": True,
+                "provider": {
+                    "id": sociallogin.provider_id,
+                    "name": sociallogin.provider_name,
+                    "flows": ["provider_redirect"],
+                },
+            }
+        )
     return flows
+
+
+def providers_config(request: HttpRequest) -> dict[str, Any]:
+    """``config``'s ``socialaccount``: the providers a front end may offer, with their client
+    id (a native app needs it to sign in on the device) and the flows each supports."""
+    providers = []
+    for provider in list_providers(request):
+        flows = ["provider_redirect"]
+        if hasattr(provider, "identity_from_id_token"):
+            flows.append("provider_token")
+        providers.append(
+            {
+                "id": provider.provider_id,
+                "name": provider.display_name,
+                "client_id": provider.app.client_id,
+                "flows": flows,
+            }
+        )
+    return {"providers": providers}
 
 
 def reauthentication_flows(request: HttpRequest, *, level: Level) -> list[dict[str, Any]]:

@@ -143,3 +143,42 @@ class RefreshToken(Body):
 
 
 ALL.append(RefreshToken)
+
+
+# --- Social accounts (``auth/provider/*``, ``account/providers``) ---------------------------
+
+ProviderId = Annotated[str, Field(max_length=200, examples=["idp"])]
+
+
+class ProviderSignup(Body):
+    """Finish a social signup: the address (and username) the provider could not supply."""
+
+    email: Email
+    username: Username | None = None
+
+
+class ProviderAccount(Body):
+    """A connected account: the provider's id and the account's id at the provider."""
+
+    provider: ProviderId
+    account: Annotated[str, Field(max_length=255)]
+
+
+ALL += [ProviderSignup, ProviderAccount]
+
+
+class ProviderTokens(Body):
+    client_id: Annotated[str, Field(max_length=1024)]
+    id_token: Annotated[str, Field(max_length=16384)] | None = None
+    access_token: Annotated[str, Field(max_length=16384)] | None = None
+
+
+class ProviderToken(Body):
+    """Sign in (or connect) with an ID token the client obtained from the provider itself."""
+
+    provider: ProviderId
+    process: Literal["login", "connect"]
+    token: ProviderTokens
+
+
+ALL += [ProviderTokens, ProviderToken]

@@ -1,7 +1,7 @@
 """The endpoints under ``/_allauth/<client>/v1/``: ``urls.py`` mounts them, ``spec.py``
 describes them."""
 
-from accounts.headless import views, webauthn
+from accounts.headless import social, views, webauthn
 
 ROUTES = [
     ("config", views.config, "config"),
@@ -32,3 +32,9 @@ ROUTES += [
     ("account/authenticators/webauthn", webauthn.account_webauthn, "webauthn"),
 ]
 ROUTES.append(("tokens/refresh", views.tokens_refresh, "tokens_refresh"))
+ROUTES += [
+    ("auth/provider/redirect", social.auth_provider_redirect, "provider_redirect"),
+    ("auth/provider/token", social.auth_provider_token, "provider_token"),
+    ("auth/provider/signup", social.auth_provider_signup, "provider_signup"),
+    ("account/providers", social.account_providers, "providers"),
+]

@@ -52,6 +52,8 @@ SCHEMAS = {
             "at": _ref("Timestamp"),
             "email": {"type": "string"},
             "username": {"type": "string"},
+            "provider": {"type": "string", "description": "`socialaccount`: the provider id."},
+            "uid": {"type": "string", "description": "`socialaccount`: the account's id."},
             "type": {"type": "string", "enum": ["totp", "recovery_codes", "webauthn"]},
             "id": {"type": "integer"},
             "reauthenticated": {"type": "boolean"},
@@ -71,9 +73,11 @@ SCHEMAS = {
                     "mfa_authenticate",
                     "mfa_reauthenticate",
                     "reauthenticate",
+                    "provider_signup",
                 ],
             },
             "is_pending": {"type": "boolean", "enum": [True]},
+            "provider": _ref("Provider"),
             "types": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["totp", "recovery_codes", "webauthn"]},
@@ -215,6 +219,11 @@ SCHEMAS = {
                     "usersessions": {
                         "type": OBJ,
                         "properties": {"track_activity": {"type": "boolean"}},
+                    },
+                    "socialaccount": {
+                        "type": OBJ,
+                        "properties": {"providers": {"type": "array", "items": _ref("Provider")}},
+                        "required": ["providers"],
                     },
                 },
                 "required": ["account"],
@@ -400,6 +409,66 @@ SCHEMAS = {
         },
         "required": ["id", "user_agent", "ip", "created_at", "is_current"],
     },
+    "Provider": {
+        "type": OBJ,
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "client_id": {"type": "string"},
+            "flows": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["id", "name", "flows"],
+    },
+    "ProviderAccountInfo": {
+        "type": OBJ,
+        "properties": {
+            "uid": {"type": "string"},
+            "display": {"type": "string"},
+            "provider": _ref("Provider"),
+        },
+        "required": ["uid", "display", "provider"],
+    },
+    "ProviderAccountsResponse": {
+        "type": OBJ,
+        "properties": {
+            "status": _status(200),
+            "data": {"type": "array", "items": _ref("ProviderAccountInfo")},
+        },
+        "required": ["status", "data"],
+    },
+    "ProviderSignupInfoResponse": {
+        "type": OBJ,
+        "properties": {
+            "status": _status(200),
+            "data": {
+                "type": OBJ,
+                "properties": {
+                    "email": {
+                        "type": "array",
+                        "items": {
+                            "type": OBJ,
+                            "properties": {
+                                "email": {"type": "string"},
+                                "verified": {"type": "boolean"},
+                                "primary": {"type": "boolean"},
+                            },
+                            "required": ["email", "verified", "primary"],
+                        },
+                    },
+                    "account": _ref("ProviderAccountInfo"),
+                    "user": {
+                        "type": OBJ,
+                        "properties": {
+                            "username": {"type": "string"},
+                            "email": {"type": "string"},
+                        },
+                    },
+                },
+                "required": ["email", "account", "user"],
+            },
+        },
+        "required": ["status", "data"],
+    },
     "SessionsResponse": {
         "type": OBJ,
         "properties": {"status": _status(200), "data": {"type": "array", "items": _ref("Session")}},
@@ -420,6 +489,10 @@ RESPONSES = {
         "reauthentication is needed.",
         {"anyOf": [_ref("AuthenticationResponse"), _ref("ReauthenticationResponse")]},
     ),
+    "302": {
+        "description": "To the provider; or back to `callback_url` with `?error=` when the "
+        "login cannot start."
+    },
     "403": _resp(
         "Forbidden: CSRF check failed (browser client), or signup is closed.",
         _ref("ErrorResponse"),
@@ -630,6 +703,50 @@ OPERATIONS = {
             (),
         ),
     },
+    "auth/provider/redirect": {
+        "POST": (
+            "Start a provider login (browser form POST)",
+            "Providers",
+            None,
+            "302 400 403 404 429",
+            (),
+        ),
+    },
+    "auth/provider/token": {
+        "POST": (
+            "Sign in or connect with a provider's ID token",
+            "Providers",
+            "AuthenticatedResponse",
+            "400 401 403 409 429",
+            (),
+        ),
+    },
+    "auth/provider/signup": {
+        "GET": (
+            "The pending social signup (what the provider said)",
+            "Providers",
+            "ProviderSignupInfoResponse",
+            "409",
+            (),
+        ),
+        "POST": (
+            "Finish the pending social signup",
+            "Providers",
+            "AuthenticatedResponse",
+            "400 401 403 409 429",
+            (),
+        ),
+    },
+    "account/providers": {
+        "GET": ("List connected accounts", "Providers", "ProviderAccountsResponse", "401", ()),
+        "DELETE": (
+            "Disconnect an account",
+            "Providers",
+            "ProviderAccountsResponse",
+            "400 401 403 409 429",
+            (),
+        ),
+    },
 }
 
 DESCRIPTION = """\
@@ -647,6 +764,26 @@ authentication.
 """
 
 
+ONE_CLIENT = {"tokens/refresh": "app", "auth/provider/redirect": "browser"}
+FORM_BODIES = {
+    "auth/provider/redirect": {
+        "type": OBJ,
+        "properties": {
+            "provider": {"type": "string", "maxLength": 200, "examples": ["idp"]},
+            "callback_url": {
+                "type": "string",
+                "maxLength": 2048,
+                "description": "The front end's page to come back to (must be allowed by "
+                "the account adapter's `is_safe_url`); `?error=` is added on failure.",
+            },
+            "process": {"type": "string", "enum": ["login", "connect"]},
+            "csrfmiddlewaretoken": {"type": "string"},
+        },
+        "required": ["provider", "callback_url", "process"],
+    }
+}
+
+
 def _operation(route, method, entry, view):
     summary, tag, ok, others, headers = entry
     handler = view.headless_methods[method]
@@ -661,15 +798,20 @@ def _operation(route, method, entry, view):
         ],
         "responses": {},
     }
-    if route == "tokens/refresh":
+    if route in ONE_CLIENT:
         op["parameters"] = [
             {
                 "name": "client",
                 "in": "path",
                 "required": True,
-                "schema": {"type": "string", "enum": ["app"]},
+                "schema": {"type": "string", "enum": [ONE_CLIENT[route]]},
             }
         ]
+    if route in FORM_BODIES:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": FORM_BODIES[route]}},
+        }
     if handler.__doc__:
         op["description"] = handler.__doc__.strip()
     for header in headers:

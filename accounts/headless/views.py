@@ -37,6 +37,7 @@ from accounts.headless.base import (
     flow_error,
     form_errors,
     handler,
+    providers_config,
     require_reauthentication,
     respond,
     session_response,
@@ -118,6 +119,7 @@ def get_config(request, client, body):
             },
             "mfa": {"supported_types": ["recovery_codes", "totp", "webauthn"]},
             "usersessions": {"track_activity": True},
+            "socialaccount": providers_config(request),
         },
     )
 

@@ -84,12 +84,19 @@ def callback_url(request: HttpRequest, provider: Provider) -> str:
 
 
 def begin_login(
-    request: HttpRequest, *, provider: Provider, process: str, next_url: str | None
+    request: HttpRequest,
+    *,
+    provider: Provider,
+    process: str,
+    next_url: str | None,
+    frontend: bool = False,
 ) -> str:
     """Stash a new state and return the provider's authorization URL.
 
     ``process="connect"`` binds the state to the signed-in user (the view checks that they
     reauthenticated recently). Raises ``FlowError`` when the provider cannot be reached.
+    ``frontend``: started by the headless API; the callback answers ``next_url`` (a front end
+    page) whatever happens, with ``?error=`` when the login failed.
     """
     state = stash_state(
         request,
@@ -98,6 +105,7 @@ def begin_login(
             "process": process,
             "next": next_url or "",
             "user_id": request.user.pk if process == "connect" else None,
+            **({"frontend": True} if frontend else {}),
         },
     )
     try:

@@ -52,3 +52,15 @@ def pop_state(request: HttpRequest, value: str | None) -> dict[str, Any] | None:
     if not isinstance(found, dict) or time.time() - found.get("at", 0) > STATE_TIMEOUT:
         return None
     return found
+
+
+def peek_state(request: HttpRequest, value: str | None) -> dict[str, Any] | None:
+    """The stashed state named ``value``, left in the session (the callback looks at where
+    it should answer before the flow consumes it); ``None`` if unknown."""
+    if not value or not isinstance(value, str):
+        return None
+    found = None
+    for key, data in (request.session.get(STATES_SESSION_KEY) or {}).items():
+        if constant_time_compare(key, value):
+            found = data
+    return found if isinstance(found, dict) else None

@@ -18,9 +18,10 @@ from accounts.decorators import reauthenticate_redirect
 from accounts.exceptions import FlowError
 from accounts.httpkit import get_next_url
 from accounts.ratelimit import rate_limit
-from accounts.socialaccount import app_settings, flows
+from accounts.socialaccount import app_settings, flows, frontend
 from accounts.socialaccount.adapter import get_provider, list_providers
 from accounts.socialaccount.forms import DisconnectForm, SignupForm, get_form_class
+from accounts.socialaccount.state import peek_state
 
 ERROR_TEMPLATE = "socialaccount/authentication_error.html"
 
@@ -89,10 +90,16 @@ def make_callback_view(kind: str):
     @rate_limit("login", methods=("GET",))
     def callback_view(request, provider_id=None):
         provider = _provider_or_404(request, kind, provider_id)
+        started = peek_state(request, request.GET.get("state")) or {}
         try:
             response = flows.complete_login(request, provider=provider, params=request.GET)
         except FlowError as error:
             response = render_error(request, error, provider)
+            if started.get("frontend"):
+                response = frontend.answer(started, error=error.code)
+        else:
+            if started.get("frontend"):  # started by the headless API: back to the front end
+                response = frontend.answer(started, response)
         # This URL carries the code and state: no page it leads to may see it as Referer.
         response["Referrer-Policy"] = "no-referrer"
         return response

@@ -184,6 +184,27 @@ class OpenIDConnectProvider(Provider):
             data = {**userinfo, **claims}
         return self.identity(data, token)
 
+    def identity_from_id_token(self, id_token: str, access_token: str | None = None) -> Identity:
+        """The identity in an ID token a client obtained by itself (headless
+        ``auth/provider/token``): signature checked against the JWKS, ``iss``/``aud``/``exp``/
+        ``iat`` as in :meth:`complete`. With the access token issued alongside, the userinfo
+        (same ``sub`` required) completes the claims, as in :meth:`complete`. Nothing is
+        stored."""
+        config = self.configuration()
+        claims = self.verify_id_token(id_token, config=config, nonce=None)
+        data = dict(claims)
+        fetch = self.app.settings.get("fetch_userinfo", True)
+        if access_token and fetch and config.get("userinfo_endpoint"):
+            userinfo = oauth2.get_json(
+                config["userinfo_endpoint"],
+                timeout=self.timeout,
+                headers={"Authorization": f"Bearer {access_token}"},
+            )
+            if not isinstance(userinfo, dict) or userinfo.get("sub") != claims["sub"]:
+                raise ProviderError("bad_userinfo", "userinfo subject differs")
+            data = {**userinfo, **claims}
+        return self.identity(data, {})
+
     def identity(self, data: dict, token: dict) -> Identity:
         email = str(data.get("email") or "")
         return Identity(
@@ -202,8 +223,9 @@ class OpenIDConnectProvider(Provider):
             token=token,
         )
 
-    def verify_id_token(self, id_token: str, *, config: dict, nonce: str) -> dict:
-        """The ID token's claims, once signature and claims are checked."""
+    def verify_id_token(self, id_token: str, *, config: dict, nonce: str | None) -> dict:
+        """The ID token's claims, once signature and claims are checked (``nonce=None``: an
+        ID token the client obtained by itself, whose nonce this site never saw)."""
         supported = config.get("id_token_signing_alg_values_supported") or ["RS256"]
         algorithms = [alg for alg in supported if alg in ALLOWED_ALGORITHMS] or ["RS256"]
         try:
@@ -226,7 +248,7 @@ class OpenIDConnectProvider(Provider):
             sub={"essential": True},
             exp={"essential": True},
             iat={"essential": True},
-            nonce={"essential": True, "value": nonce},
+            **({"nonce": {"essential": True, "value": nonce}} if nonce is not None else {}),
         )
         try:
             registry.validate(claims)
