@@ -98,6 +98,16 @@ def _resend(process, request, *, message, mail_context=None):
     return respond(200)
 
 
+def _state_after(request, client, flow_response):
+    """Describe the state the flow left; a browser also gets the cookies the flow set on its
+    (HTML) answer: the device cookie of a completed login, the trust cookie."""
+    answer = session_response(request, client)
+    if client == Client.BROWSER and flow_response is not None:
+        for name, morsel in flow_response.cookies.items():
+            answer.cookies[name] = morsel
+    return answer
+
+
 # --- Login by code ---------------------------------------------------------------------------
 
 
@@ -124,10 +134,10 @@ def confirm_login_code(request, client, body):
     _pending_or_409(LoginProcess, request, "No login code is pending.")
     code = _checked_code(ConfirmLoginCodeForm, "confirm_login_code", body.code)
     try:
-        login_by_code.confirm_login_code(request, code=code)
+        flow_response = login_by_code.confirm_login_code(request, code=code)
     except FlowError as exc:
         return _code_error(exc)
-    return session_response(request, client)
+    return _state_after(request, client, flow_response)
 
 
 @handler()
@@ -152,13 +162,15 @@ def verify_email(request, client, body):
         ConfirmCodeForm, "confirm_email_verification_code", body.key, params=KEY_PARAMS
     )
     try:
-        email_verification_by_code.confirm_email_verification_code(request, code=code)
+        flow_response = email_verification_by_code.confirm_email_verification_code(
+            request, code=code
+        )
     except FlowError as exc:
         if exc.status == 409:
             return respond(409, errors=[{"message": exc.message, "code": "email_taken"}])
         return _code_error(exc, params=KEY_PARAMS)
     request.session.pop(PENDING_VERIFICATION_SESSION_KEY, None)
-    return session_response(request, client)
+    return _state_after(request, client, flow_response)
 
 
 @handler()
@@ -247,11 +259,7 @@ def trust(request, client, body):
     flow_response = trust_flows.answer_trust_step(
         request, user=user, pending=pending, trust=body.trust
     )
-    answer = session_response(request, client)
-    if client == Client.BROWSER:
-        for name, morsel in flow_response.cookies.items():
-            answer.cookies[name] = morsel
-    return answer
+    return _state_after(request, client, flow_response)
 
 
 # --- Passkey signup --------------------------------------------------------------------------
@@ -301,13 +309,13 @@ def complete_passkey_signup(request, client, body):
     form = PasskeySignupForm({"name": body.name, "credential": json.dumps(body.credential)})
     if not form.is_valid():
         return form_errors(form)
-    passkey_signup_flows.complete_passkey_signup(
+    flow_response = passkey_signup_flows.complete_passkey_signup(
         request,
         user=user,
         name=form.cleaned_data["name"],
         credential=form.cleaned_data["credential"],
     )
-    return session_response(request, client)
+    return _state_after(request, client, flow_response)
 
 
 auth_code_request = views.view(POST=request_login_code)

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 
 from accounts import signals
+from accounts.device_cookies import DEVICE_COOKIE_NAME
 from accounts.flows.email_code import EmailVerificationCodeProcess
 from accounts.flows.login_code import LoginCodeVerificationProcess
 from accounts.flows.password_reset_by_code import PasswordResetCodeProcess
@@ -138,6 +139,8 @@ def test_login_by_code_signals_and_audit(api, user, codes_on, signal_catcher):
         ("code_accepted", user, "login"),
     ]
     assert all(code not in str(r.extra) for r in rows)
+    # The browser gets the completed login's device cookie, as from the HTML page.
+    assert (DEVICE_COOKIE_NAME in response.cookies) == (api.kind == "browser")
     assert api.get("auth/session").status_code == 200
     # Spent: a second confirmation finds no pending code.
     assert api.post("auth/code/confirm", {"code": code}).status_code == 409
