@@ -9,6 +9,9 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts import signals
 from accounts.device_cookies import DEVICE_COOKIE_NAME
@@ -510,3 +513,37 @@ def test_passkey_signup_bad_input(https_api, passkey_signup_on):
     api.get("auth/webauthn/signup")
     response = api.put("auth/webauthn/signup", {"credential": {"id": "x", "response": {}}})
     assert response.status_code == 400
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+
+# (HTML confirmation, API confirmation): the same with SQLite and PostgreSQL.
+PINNED_CODE_LOGIN_QUERIES = (37, 32)
+
+
+def test_code_login_costs_no_more_queries_than_the_page(user, codes_on):
+    """The API's code confirmation runs the page's flow and describes the state from the
+    session: no query more than the HTML confirmation (pinned for both)."""
+
+    def confirm_queries(call):
+        with CaptureQueriesContext(connection) as captured:
+            response = call()
+        return response, len(captured.captured_queries)
+
+    page = Client()
+    page.post("/accounts/login/code/", {"email": "alice@example.com"})
+    code = last_code("alice@example.com")
+    response, html = confirm_queries(
+        lambda: page.post("/accounts/login/code/confirm/", {"code": code})
+    )
+    assert response.status_code == 302
+    page.post("/accounts/logout/")
+
+    api = Api(kind="browser", validate=False)
+    api.post("auth/code/request", {"email": "alice@example.com"})
+    code = last_code("alice@example.com")
+    response, api_count = confirm_queries(lambda: api.post("auth/code/confirm", {"code": code}))
+    assert response.status_code == 200
+    assert api_count <= html, (api_count, html)
+    assert (html, api_count) == PINNED_CODE_LOGIN_QUERIES
