@@ -168,6 +168,8 @@ def verify_email(request, client, body):
     except FlowError as exc:
         if exc.status == 409:
             return respond(409, errors=[{"message": exc.message, "code": "email_taken"}])
+        if not getattr(exc, "attempts_left", False) and exc.status != 429:
+            request.session.pop(PENDING_VERIFICATION_SESSION_KEY, None)  # the code is void
         return _code_error(exc, params=KEY_PARAMS)
     request.session.pop(PENDING_VERIFICATION_SESSION_KEY, None)
     return _state_after(request, client, flow_response)

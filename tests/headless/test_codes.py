@@ -266,6 +266,17 @@ def test_bad_input_is_a_400(api, user, codes_on):
     assert response.status_code == 400 and errors(response)[0][1] == "code"
 
 
+def test_code_required_after_the_password(api, user, settings):
+    settings.ACCOUNT_LOGIN_BY_CODE_REQUIRED = True
+    response = api.post("auth/login", {"username": "alice", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 401 and pending(response) == ["login_by_code"]
+    assert "login_by_code" not in [f["id"] for f in response.json()["data"]["flows"][:-1]]
+    assert api.post("auth/code/request", {"email": "alice@example.com"}).status_code == 404
+    response = api.post("auth/code/confirm", {"code": last_code("alice@example.com")})
+    assert response.status_code == 200
+    assert [m["method"] for m in response.json()["data"]["methods"]] == ["password", "code"]
+
+
 # --- Trust this browser ----------------------------------------------------------------------
 
 
@@ -390,6 +401,17 @@ def test_verify_by_code_last_attempt(api, verify_by_code, signal_catcher):
     assert [c.kwargs["last_attempt"] for c in rejected.call_args_list] == [False, False, True]
     assert api.post("auth/email/verify", {"key": code}).status_code == 409
     assert not EmailAddress.objects.get(email="bob@example.com").verified
+    assert pending(api.get("auth/session")) == []  # the client starts over
+
+
+def test_added_address_verified_by_code_while_signed_in(api, user, verify_by_code):
+    api.login(user, DEFAULT_PASSWORD)
+    response = api.post("account/email", {"email": "second@example.com"})
+    assert response.status_code == 200
+    response = api.post("auth/email/verify", {"key": last_code("second@example.com")})
+    assert response.status_code == 200
+    assert response.json()["data"]["user"]["id"] == user.pk
+    assert EmailAddress.objects.get(email="second@example.com").verified
 
 
 # --- Password reset by code ------------------------------------------------------------------
