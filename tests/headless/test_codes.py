@@ -266,6 +266,17 @@ def test_bad_input_is_a_400(api, user, codes_on):
     assert response.status_code == 400 and errors(response)[0][1] == "code"
 
 
+def test_code_requests_are_rate_limited_per_address(api, user, codes_on, signal_catcher):
+    limited = signal_catcher(signals.rate_limited)
+    for _ in range(3):
+        assert api.post("auth/code/request", {"email": "alice@example.com"}).status_code == 401
+    response = api.post("auth/code/request", {"email": "alice@example.com"})
+    assert response.status_code == 429
+    assert response.json()["errors"][0]["code"] == "too_many_attempts"
+    assert limited.call_args.kwargs["action"] == "request_login_code"
+    assert len(mail.outbox) == 3
+
+
 def test_code_required_after_the_password(api, user, settings):
     settings.ACCOUNT_LOGIN_BY_CODE_REQUIRED = True
     response = api.post("auth/login", {"username": "alice", "password": DEFAULT_PASSWORD})
