@@ -315,6 +315,12 @@ class AppSettings(AppSettingsBase):
         return self._int("EMAIL_VERIFICATION_BY_CODE_TIMEOUT", 15 * 60, minimum=1)
 
     @property
+    def EMAIL_VERIFICATION_SUPPORTS_RESEND(self) -> bool:
+        """May a pending verification code be mailed again (allauth's setting; the API's
+        ``auth/email/verify/resend``)? Two resends per code, as for login codes."""
+        return self._bool("EMAIL_VERIFICATION_SUPPORTS_RESEND", False)
+
+    @property
     def PASSWORD_RESET_BY_CODE_ENABLED(self) -> bool:
         """Reset passwords with a mailed code typed on the site instead of a link."""
         return self._bool("PASSWORD_RESET_BY_CODE_ENABLED", False)

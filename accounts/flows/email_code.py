@@ -36,6 +36,10 @@ class EmailVerificationCodeProcess(CodeProcess):
     def max_attempts(cls) -> int:
         return app_settings.EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS
 
+    @classmethod
+    def max_resends(cls) -> int:
+        return 2 if app_settings.EMAIL_VERIFICATION_SUPPORTS_RESEND else 0
+
 
 def is_enabled() -> bool:
     return app_settings.EMAIL_VERIFICATION_BY_CODE_ENABLED

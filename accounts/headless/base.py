@@ -40,7 +40,7 @@ from accounts.authentication import (
 )
 from accounts.exceptions import RateLimited
 from accounts.flows.login import get_pending_login
-from accounts.headless import app_settings
+from accounts.headless import app_settings, pending
 from accounts.headless.tokens import get_strategy
 from accounts.mfa.models import Authenticator
 from accounts.mfa.utils import has_second_factor
@@ -183,12 +183,17 @@ def code_factor_types(user) -> list[str]:
 def pending_flows(request: HttpRequest) -> list[dict[str, Any]]:
     """The flows an anonymous session may start, and the one it is in the middle of."""
     flows: list[dict[str, Any]] = [{"id": "login"}]
-    if get_adapter(request).is_open_for_signup(request):
+    open_for_signup = get_adapter(request).is_open_for_signup(request)
+    if open_for_signup:
         flows.append({"id": "signup"})
+    flows += pending.startable_flows(request, open_for_signup=open_for_signup)
     user, _pending = get_pending_login(request)
+    step = None if user is not None else pending.pending_flow(request)
     if user is not None:
         types = sorted(set(Authenticator.objects.filter(user=user).values_list("type", flat=True)))
         flows.append({"id": "mfa_authenticate", "is_pending": True, "types": types})
+    elif step is not None:
+        flows.append(step)
     elif request.session.get(PENDING_VERIFICATION_SESSION_KEY):
         flows.append({"id": "verify_email", "is_pending": True})
     elif (sociallogin := get_pending_signup(request)) is not None:

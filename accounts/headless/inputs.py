@@ -182,3 +182,40 @@ class ProviderToken(Body):
 
 
 ALL += [ProviderTokens, ProviderToken]
+
+
+# --- Codes, trust and passkey signup (``auth/code/*``, ``auth/2fa/trust``, ...) ------------
+
+
+class RequestLoginCode(Body):
+    """The address to mail a sign-in code to."""
+
+    email: Email
+
+
+class ConfirmCode(Body):
+    """A mailed code as typed (case, dashes and spaces do not matter)."""
+
+    code: Annotated[str, Field(max_length=32, examples=["ABCD-EFGH"])]
+
+
+class MFATrust(Body):
+    """Trust this browser (skip the second factor here until the trust ends), or not."""
+
+    trust: bool
+
+
+class PasskeySignup(Body):
+    """A new account without a password: the address (verified by a mailed code next) and,
+    if ``ACCOUNT_SIGNUP_FIELDS`` asks for one, a username."""
+
+    email: Email
+    username: Username | None = None
+
+
+class PasskeySignupCredential(Body):
+    name: Annotated[str, Field(max_length=64)] = "Passkey"
+    credential: Credential
+
+
+ALL += [RequestLoginCode, ConfirmCode, MFATrust, PasskeySignup, PasskeySignupCredential]

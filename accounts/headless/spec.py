@@ -74,6 +74,10 @@ SCHEMAS = {
                     "mfa_reauthenticate",
                     "reauthenticate",
                     "provider_signup",
+                    "login_by_code",
+                    "password_reset_by_code",
+                    "mfa_trust",
+                    "mfa_signup_webauthn",
                 ],
             },
             "is_pending": {"type": "boolean", "enum": [True]},
@@ -183,7 +187,7 @@ SCHEMAS = {
     "StatusOK": {"type": OBJ, "properties": {"status": _status(200)}, "required": ["status"]},
     "NotFoundResponse": {
         "type": OBJ,
-        "properties": {"status": _status(404)},
+        "properties": {"status": _status(404), "errors": {"type": "array"}},
         "required": ["status"],
     },
     "ConflictResponse": {
@@ -213,7 +217,10 @@ SCHEMAS = {
                     "mfa": {
                         "type": OBJ,
                         "properties": {
-                            "supported_types": {"type": "array", "items": {"type": "string"}}
+                            "supported_types": {"type": "array", "items": {"type": "string"}},
+                            "passkey_login_enabled": {"type": "boolean"},
+                            "passkey_signup_enabled": {"type": "boolean"},
+                            "trust_enabled": {"type": "boolean"},
                         },
                     },
                     "usersessions": {
@@ -536,7 +543,7 @@ OPERATIONS = {
             "Second login step with a code",
             "Two-factor",
             "AuthenticatedResponse",
-            "400 403 409 429",
+            "400 401 403 409 429",
             (),
         ),
     },
@@ -558,25 +565,32 @@ OPERATIONS = {
             ("X-Email-Verification-Key",),
         ),
         "POST": (
-            "Verify an email address",
+            "Verify an email address (the key of the link, or the mailed code)",
             "Email",
             "AuthenticatedResponse",
-            "400 401 403 409",
+            "400 401 403 409 429",
             (),
         ),
     },
     "auth/password/request": {
-        "POST": ("Request a password reset mail", "Password", "StatusOK", "400 403 429", ()),
+        "POST": (
+            "Request a password reset mail (a link, or a code: then 401 with the pending "
+            "`password_reset_by_code` flow)",
+            "Password",
+            "StatusOK",
+            "400 401 403 429",
+            (),
+        ),
     },
     "auth/password/reset": {
         "GET": (
             "Look up a password reset key",
             "Password",
             "PasswordResetInfoResponse",
-            "400 429",
+            "400 409 429",
             ("X-Password-Reset-Key",),
         ),
-        "POST": ("Reset the password", "Password", None, "400 401 403 429", ()),
+        "POST": ("Reset the password", "Password", None, "400 401 403 409 429", ()),
     },
     "auth/sessions": {
         "GET": ("List the sessions", "Sessions", "SessionsResponse", "401", ()),
@@ -642,7 +656,7 @@ OPERATIONS = {
             "Second login step with a key",
             "WebAuthn",
             "AuthenticatedResponse",
-            "400 403 409 429",
+            "400 401 403 409 429",
             (),
         ),
     },
@@ -748,6 +762,72 @@ OPERATIONS = {
         ),
     },
 }
+OPERATIONS.update(
+    {
+        "auth/code/request": {
+            "POST": (
+                "Request a login code by mail",
+                "Login by code",
+                None,
+                "400 401 403 404 409 429",
+                (),
+            ),
+        },
+        "auth/code/confirm": {
+            "POST": (
+                "Confirm the login code",
+                "Login by code",
+                "AuthenticatedResponse",
+                "400 401 403 404 409 429",
+                (),
+            ),
+        },
+        "auth/code/resend": {
+            "POST": ("Resend the login code", "Login by code", "StatusOK", "403 404 409 429", ()),
+        },
+        "auth/email/verify/resend": {
+            "POST": (
+                "Resend the email verification code",
+                "Email",
+                "StatusOK",
+                "403 404 409 429",
+                (),
+            ),
+        },
+        "auth/2fa/trust": {
+            "POST": (
+                "Trust this browser (or not), ending the login",
+                "Two-factor",
+                "AuthenticatedResponse",
+                "400 401 403 404 409",
+                (),
+            ),
+        },
+        "auth/webauthn/signup": {
+            "POST": (
+                "Start a passkey signup (no password)",
+                "WebAuthn",
+                None,
+                "400 401 403 404 409 429",
+                (),
+            ),
+            "GET": (
+                "Passkey options of the pending passkey signup",
+                "WebAuthn",
+                "WebAuthnCreationOptions",
+                "404 409",
+                (),
+            ),
+            "PUT": (
+                "Complete the passkey signup",
+                "WebAuthn",
+                "AuthenticatedResponse",
+                "400 401 403 404 409 429",
+                (),
+            ),
+        },
+    }
+)
 
 DESCRIPTION = """\
 A JSON API for single-page and mobile apps, compatible with django-allauth's headless API.

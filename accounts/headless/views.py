@@ -16,7 +16,13 @@ from accounts import app_settings as account_settings
 from accounts.adapter import get_adapter
 from accounts.email_confirmation import EmailConfirmation
 from accounts.exceptions import FlowError
-from accounts.flows import manage_email, password_change, password_reset
+from accounts.flows import (
+    email_code,
+    manage_email,
+    password_change,
+    password_reset,
+    password_reset_by_code,
+)
 from accounts.flows.login import get_pending_login, login_by_password
 from accounts.flows.logout import logout_user
 from accounts.flows.reauthentication import reauthenticate_by_password
@@ -51,9 +57,15 @@ from accounts.mfa.base.forms import get_form_class as get_mfa_form_class
 from accounts.mfa.models import Authenticator
 from accounts.mfa.recovery_codes import auth as recovery_codes
 from accounts.mfa.recovery_codes import flows as recovery_code_flows
+from accounts.mfa.switches import (
+    passkey_login_enabled,
+    passkey_signup_enabled,
+    type_supported,
+)
 from accounts.mfa.totp import auth as totp
 from accounts.mfa.totp import flows as totp_flows
 from accounts.mfa.totp.forms import ActivateTOTPForm
+from accounts.mfa.trust.auth import is_enabled as trust_enabled
 from accounts.mfa.utils import get_authenticator, has_code_factor
 from accounts.models import EmailAddress
 from accounts.usersessions import flows as session_flows
@@ -113,11 +125,18 @@ def get_config(request, client, body):
                 "authentication_method": "username_email",
                 "login_methods": sorted(account_settings.LOGIN_METHODS),
                 "is_open_for_signup": get_adapter(request).is_open_for_signup(request),
-                "email_verification_by_code_enabled": False,
-                "login_by_code_enabled": False,
-                "password_reset_by_code_enabled": False,
+                "email_verification_by_code_enabled": email_code.is_enabled(),
+                "login_by_code_enabled": account_settings.LOGIN_BY_CODE_ENABLED,
+                "password_reset_by_code_enabled": password_reset_by_code.is_enabled(),
             },
-            "mfa": {"supported_types": ["recovery_codes", "totp", "webauthn"]},
+            "mfa": {
+                "supported_types": [
+                    kind for kind in ("recovery_codes", "totp", "webauthn") if type_supported(kind)
+                ],
+                "passkey_login_enabled": passkey_login_enabled(),
+                "passkey_signup_enabled": passkey_signup_enabled(),
+                "trust_enabled": trust_enabled(),
+            },
             "usersessions": {"track_activity": True},
             "socialaccount": providers_config(request),
         },

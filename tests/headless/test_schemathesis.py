@@ -75,7 +75,7 @@ def served_schema(db):
 
 def operations(schema):
     found = [result.ok() for result in schema.get_all_operations()]
-    assert len(found) == 44  # every operation of the spec (a new one raises this)
+    assert len(found) == 52  # every operation of the spec (a new one raises this)
     return found
 
 
@@ -114,3 +114,43 @@ def test_signed_in_app(served_schema, user):
 
     for operation in operations(served_schema):
         run(operation, sign_in)
+
+
+CODE_FEATURE_PATHS = (
+    "/auth/code/",
+    "/auth/email/verify",
+    "/auth/password/",
+    "/auth/2fa/",
+    "/auth/webauthn/signup",
+)
+
+
+def test_anonymous_with_code_features_on(served_schema, settings, user):
+    """The code, trust and passkey-signup operations with their features on, mid-flow: a
+    login code, a reset code and a verification code pending in the app session used."""
+    settings.ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+    settings.ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    settings.ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+    settings.ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+    settings.ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+    settings.MFA_TRUST_ENABLED = True
+    settings.MFA_PASSKEY_SIGNUP_ENABLED = True
+    app = Api(kind="app", validate=False)
+
+    def mid_flow(case):
+        if app.token is None or app.get("auth/session").status_code != 401:
+            app.token = None
+            app.post("auth/code/request", {"email": user.email})
+        case.path_parameters["client"] = "app"
+        case.headers = {**(case.headers or {}), "X-Session-Token": app.token}
+
+    chosen = [
+        operation
+        for operation in operations(served_schema)
+        if any(part in operation.path for part in CODE_FEATURE_PATHS)
+    ]
+    assert len(chosen) == 15
+    for operation in chosen:
+        run(operation, mid_flow)
+        run(operation, lambda case: None)
