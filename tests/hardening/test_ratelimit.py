@@ -392,11 +392,13 @@ def test_two_workers_share_one_budget_through_redis(make_client, user, monkeypat
     # like worker processes; together they pass exactly the budget.
     request = request_from("10.0.15.20")
     barrier = threading.Barrier(10)
-    results, clients = [], set()
+    results, clients = [], []
 
     def attempt():
         barrier.wait()
-        clients.add(id(caches["default"]._cache.get_client(write=True)))
+        # The client objects themselves are kept: an id() alone may be reused once a
+        # finished thread's client is garbage collected.
+        clients.append(caches["default"]._cache.get_client(write=True))
         results.append(ratelimit.consume(request, "mfa_failed", key="shared"))
 
     threads = [threading.Thread(target=attempt) for _ in range(10)]
@@ -404,7 +406,7 @@ def test_two_workers_share_one_budget_through_redis(make_client, user, monkeypat
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(clients) == 10
+    assert len({id(client) for client in clients}) == 10
     assert results.count(True) == 5
 
 
