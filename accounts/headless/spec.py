@@ -30,6 +30,15 @@ def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _ok(data):
+    """A 200 answer in allauth's envelope: ``{"status": 200, "data": <data>}``."""
+    return {
+        "type": OBJ,
+        "properties": {"status": _status(200), "data": data},
+        "required": ["status", "data"],
+    }
+
+
 SCHEMAS = {
     "Timestamp": {"type": "number", "description": "Seconds since the epoch.", "examples": [1]},
     "User": {
@@ -195,49 +204,44 @@ SCHEMAS = {
         "properties": {"status": _status(409), "errors": {"type": "array"}},
         "required": ["status"],
     },
-    "ConfigurationResponse": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {
-                "type": OBJ,
-                "properties": {
-                    "account": {
-                        "type": OBJ,
-                        "properties": {
-                            "authentication_method": {"type": "string"},
-                            "login_methods": {"type": "array", "items": {"type": "string"}},
-                            "is_open_for_signup": {"type": "boolean"},
-                            "email_verification_by_code_enabled": {"type": "boolean"},
-                            "login_by_code_enabled": {"type": "boolean"},
-                            "password_reset_by_code_enabled": {"type": "boolean"},
-                        },
-                        "required": ["is_open_for_signup", "login_methods"],
+    "ConfigurationResponse": _ok(
+        {
+            "type": OBJ,
+            "properties": {
+                "account": {
+                    "type": OBJ,
+                    "properties": {
+                        "authentication_method": {"type": "string"},
+                        "login_methods": {"type": "array", "items": {"type": "string"}},
+                        "is_open_for_signup": {"type": "boolean"},
+                        "email_verification_by_code_enabled": {"type": "boolean"},
+                        "login_by_code_enabled": {"type": "boolean"},
+                        "password_reset_by_code_enabled": {"type": "boolean"},
                     },
-                    "mfa": {
-                        "type": OBJ,
-                        "properties": {
-                            "supported_types": {"type": "array", "items": {"type": "string"}},
-                            "passkey_login_enabled": {"type": "boolean"},
-                            "passkey_signup_enabled": {"type": "boolean"},
-                            "trust_enabled": {"type": "boolean"},
-                        },
-                    },
-                    "usersessions": {
-                        "type": OBJ,
-                        "properties": {"track_activity": {"type": "boolean"}},
-                    },
-                    "socialaccount": {
-                        "type": OBJ,
-                        "properties": {"providers": {"type": "array", "items": _ref("Provider")}},
-                        "required": ["providers"],
+                    "required": ["is_open_for_signup", "login_methods"],
+                },
+                "mfa": {
+                    "type": OBJ,
+                    "properties": {
+                        "supported_types": {"type": "array", "items": {"type": "string"}},
+                        "passkey_login_enabled": {"type": "boolean"},
+                        "passkey_signup_enabled": {"type": "boolean"},
+                        "trust_enabled": {"type": "boolean"},
                     },
                 },
-                "required": ["account"],
+                "usersessions": {
+                    "type": OBJ,
+                    "properties": {"track_activity": {"type": "boolean"}},
+                },
+                "socialaccount": {
+                    "type": OBJ,
+                    "properties": {"providers": {"type": "array", "items": _ref("Provider")}},
+                    "required": ["providers"],
+                },
             },
-        },
-        "required": ["status", "data"],
-    },
+            "required": ["account"],
+        }
+    ),
     "EmailAddress": {
         "type": OBJ,
         "properties": {
@@ -247,14 +251,7 @@ SCHEMAS = {
         },
         "required": ["email", "primary", "verified"],
     },
-    "EmailAddressesResponse": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {"type": "array", "items": _ref("EmailAddress")},
-        },
-        "required": ["status", "data"],
-    },
+    "EmailAddressesResponse": _ok({"type": "array", "items": _ref("EmailAddress")}),
     "EmailVerificationInfoResponse": {
         "type": OBJ,
         "properties": {
@@ -272,14 +269,9 @@ SCHEMAS = {
         },
         "required": ["status", "data", "meta"],
     },
-    "PasswordResetInfoResponse": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {"type": OBJ, "properties": {"user": _ref("User")}, "required": ["user"]},
-        },
-        "required": ["status", "data"],
-    },
+    "PasswordResetInfoResponse": _ok(
+        {"type": OBJ, "properties": {"user": _ref("User")}, "required": ["user"]}
+    ),
     "Authenticator": {
         "type": OBJ,
         "properties": {
@@ -294,14 +286,7 @@ SCHEMAS = {
         },
         "required": ["type", "created_at", "last_used_at"],
     },
-    "AuthenticatorsResponse": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {"type": "array", "items": _ref("Authenticator")},
-        },
-        "required": ["status", "data"],
-    },
+    "AuthenticatorsResponse": _ok({"type": "array", "items": _ref("Authenticator")}),
     "AuthenticatorResponse": {
         "type": OBJ,
         "properties": {
@@ -349,61 +334,46 @@ SCHEMAS = {
         },
         "required": ["status", "data"],
     },
-    "WebAuthnRequestOptions": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {
-                "type": OBJ,
-                "properties": {
-                    "request_options": {
-                        "type": OBJ,
-                        "properties": {"publicKey": {"type": OBJ}},
-                        "required": ["publicKey"],
-                    }
-                },
-                "required": ["request_options"],
+    "WebAuthnRequestOptions": _ok(
+        {
+            "type": OBJ,
+            "properties": {
+                "request_options": {
+                    "type": OBJ,
+                    "properties": {"publicKey": {"type": OBJ}},
+                    "required": ["publicKey"],
+                }
             },
-        },
-        "required": ["status", "data"],
-    },
-    "WebAuthnCreationOptions": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {
-                "type": OBJ,
-                "properties": {
-                    "creation_options": {
-                        "type": OBJ,
-                        "properties": {"publicKey": {"type": OBJ}},
-                        "required": ["publicKey"],
-                    }
-                },
-                "required": ["creation_options"],
+            "required": ["request_options"],
+        }
+    ),
+    "WebAuthnCreationOptions": _ok(
+        {
+            "type": OBJ,
+            "properties": {
+                "creation_options": {
+                    "type": OBJ,
+                    "properties": {"publicKey": {"type": OBJ}},
+                    "required": ["publicKey"],
+                }
             },
-        },
-        "required": ["status", "data"],
-    },
-    "RefreshTokenResponse": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {
-                "type": OBJ,
-                "properties": {
-                    "access_token": {"type": "string"},
-                    "refresh_token": {
-                        "type": "string",
-                        "description": "With rotation: the next refresh token. The one just "
-                        "used is spent: presenting it again ends the session.",
-                    },
+            "required": ["creation_options"],
+        }
+    ),
+    "RefreshTokenResponse": _ok(
+        {
+            "type": OBJ,
+            "properties": {
+                "access_token": {"type": "string"},
+                "refresh_token": {
+                    "type": "string",
+                    "description": "With rotation: the next refresh token. The one just "
+                    "used is spent: presenting it again ends the session.",
                 },
-                "required": ["access_token"],
             },
-        },
-        "required": ["status", "data"],
-    },
+            "required": ["access_token"],
+        }
+    ),
     "Session": {
         "type": OBJ,
         "properties": {
@@ -435,47 +405,35 @@ SCHEMAS = {
         },
         "required": ["uid", "display", "provider"],
     },
-    "ProviderAccountsResponse": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {"type": "array", "items": _ref("ProviderAccountInfo")},
-        },
-        "required": ["status", "data"],
-    },
-    "ProviderSignupInfoResponse": {
-        "type": OBJ,
-        "properties": {
-            "status": _status(200),
-            "data": {
-                "type": OBJ,
-                "properties": {
-                    "email": {
-                        "type": "array",
-                        "items": {
-                            "type": OBJ,
-                            "properties": {
-                                "email": {"type": "string"},
-                                "verified": {"type": "boolean"},
-                                "primary": {"type": "boolean"},
-                            },
-                            "required": ["email", "verified", "primary"],
-                        },
-                    },
-                    "account": _ref("ProviderAccountInfo"),
-                    "user": {
+    "ProviderAccountsResponse": _ok({"type": "array", "items": _ref("ProviderAccountInfo")}),
+    "ProviderSignupInfoResponse": _ok(
+        {
+            "type": OBJ,
+            "properties": {
+                "email": {
+                    "type": "array",
+                    "items": {
                         "type": OBJ,
                         "properties": {
-                            "username": {"type": "string"},
                             "email": {"type": "string"},
+                            "verified": {"type": "boolean"},
+                            "primary": {"type": "boolean"},
                         },
+                        "required": ["email", "verified", "primary"],
                     },
                 },
-                "required": ["email", "account", "user"],
+                "account": _ref("ProviderAccountInfo"),
+                "user": {
+                    "type": OBJ,
+                    "properties": {
+                        "username": {"type": "string"},
+                        "email": {"type": "string"},
+                    },
+                },
             },
-        },
-        "required": ["status", "data"],
-    },
+            "required": ["email", "account", "user"],
+        }
+    ),
     "SessionsResponse": {
         "type": OBJ,
         "properties": {"status": _status(200), "data": {"type": "array", "items": _ref("Session")}},
