@@ -84,10 +84,12 @@ class DefaultAccountAdapter:
         return email
 
     def new_user(self, request: HttpRequest) -> User:
-        """An unsaved user instance for signup."""
+        """An unsaved user instance for signup, writing to its owner in the language they
+        signed up in (until they choose another)."""
+        from accounts.i18n import supported_language
         from accounts.models import User
 
-        return User()
+        return User(language=supported_language(getattr(request, "LANGUAGE_CODE", None)) or "")
 
     def populate_user(self, request: HttpRequest, user: User, data: dict[str, Any]) -> User:
         """Fill the new ``user`` from the signup data (the form's ``cleaned_data``).
@@ -164,7 +166,19 @@ class DefaultAccountAdapter:
     def render_mail(
         self, template_prefix: str, email: str, context: dict[str, Any], request=None
     ) -> EmailMultiAlternatives:
-        """``<prefix>_subject.txt`` / ``_message.txt`` and, when it exists, ``_message.html``."""
+        """``<prefix>_subject.txt`` / ``_message.txt`` and, when it exists, ``_message.html``.
+
+        Rendered in the recipient's language and time zone when the context names them
+        (``user``); else in the current ones (the visitor's, for mail to an address that has no
+        account). The worker sends what was rendered here, so retries keep the language.
+        """
+        from accounts.i18n import override_for_user
+
+        recipient = context.get("user")
+        with override_for_user(recipient if hasattr(recipient, "language") else None):
+            return self._render_mail(template_prefix, email, context, request)
+
+    def _render_mail(self, template_prefix, email, context, request) -> EmailMultiAlternatives:
         ctx = {**self.mail_context(request), **context}
         subject = render_to_string(f"{template_prefix}_subject.txt", ctx, request=request)
         subject = " ".join(subject.splitlines()).strip()

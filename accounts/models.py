@@ -54,6 +54,11 @@ class User(AbstractUser):
         error_messages={"unique": "A user with that username already exists."},
     )
 
+    # The language and time zone this person reads the site and their mail in (accounts/i18n.py).
+    # Blank until chosen or detected: the request's language / the site's zone apply.
+    language = models.CharField("language", max_length=16, blank=True, default="")
+    timezone = models.CharField("time zone", max_length=64, blank=True, default="")
+
     objects = AccountUserManager()
 
     class Meta(AbstractUser.Meta):
