@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.helpers.factories import UserFactory
+from accounts.mfa.models import Authenticator
+from tests.helpers.factories import AuthenticatorFactory, UserFactory
 from tests.helpers.template_text import untranslated_text
+from tests.helpers.webauthn import ADD_URL, LIST_URL, HttpsClient
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 MAIL_TEMPLATES = ("account/email/", "socialaccount/email/")
@@ -107,7 +109,12 @@ def test_arabic_page_says_lang_ar_right_to_left_with_rtl_bootstrap(client, path)
 @pytest.mark.django_db
 def test_signed_in_pages_follow_accept_language(client, user, password):
     client.post("/accounts/login/", {"login": user.username, "password": password})
-    for path in ("/accounts/email/", "/accounts/2fa/", "/accounts/sessions/", "/accounts/activity/"):
+    for path in (
+        "/accounts/email/",
+        "/accounts/2fa/",
+        "/accounts/sessions/",
+        "/accounts/activity/",
+    ):
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="ar")
         assert response.status_code == 200, path
         assert 'lang="ar" dir="rtl"' in html_tag(response), path
@@ -120,3 +127,30 @@ def test_activity_page_names_the_viewers_zone(client, password):
     html = client.get("/accounts/activity/").content.decode()
     assert "When (Europe/Berlin)" in html
     assert "(UTC)" not in html
+
+
+@pytest.mark.django_db
+def test_sessions_and_security_keys_pages_name_the_viewers_zone(password):
+
+    user = UserFactory(username="kenji", timezone="Asia/Tokyo")
+    client = HttpsClient()
+    client.post("/accounts/login/", {"login": user.username, "password": password})
+    # Added after signing in, so that the sign-in needs no second factor.
+    AuthenticatorFactory(user=user, type=Authenticator.Type.WEBAUTHN, data={"name": "Yubi"})
+    sessions = client.get("/accounts/sessions/").content.decode()
+    assert re.search(r"<time [^>]*>[^<]* JST</time>", sessions)
+    keys = client.get(LIST_URL).content.decode()
+    assert 'data-testid="webauthn-timezone">Times in Asia/Tokyo</caption>' in keys
+
+
+@pytest.mark.django_db
+def test_security_key_page_gives_the_script_its_messages(password):
+
+    user = UserFactory(username="mia")
+    client = HttpsClient()
+    client.post("/accounts/login/", {"login": user.username, "password": password})
+    html = client.get(ADD_URL).content.decode()
+    box = re.search(r"<div [^>]*data-webauthn-error[^>]*>", html).group(0)
+    for name in ("cancelled", "registered", "unsupported", "failed", "failed-detail"):
+        assert re.search(rf'data-message-{name}="[^"]+"', box), name
+    assert "%(detail)s" in box
