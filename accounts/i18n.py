@@ -52,9 +52,19 @@ def user_timezone(user) -> str:
 
 @contextmanager
 def override_for_user(user) -> Iterator[None]:
-    """Render (mail, notices) in ``user``'s language and time zone; ``None`` keeps the current."""
+    """Render (mail, notices) in ``user``'s language and time zone; ``None`` keeps the current.
+
+    A user who has not chosen a language yet (blank ``User.language``: accounts made before
+    languages were remembered, or by staff) is written to in the current one, i.e. the language
+    of the request that sends the mail, as ``User.language`` documents; the worker never renders
+    (it sends what was rendered in the request), so this is never a worker's default by accident.
+    """
     if user is None:
         yield
         return
-    with translation.override(user_language(user)), timezone.override(user_timezone(user)):
+    language = supported_language(getattr(user, "language", None)) or translation.get_language()
+    with (
+        translation.override(language or settings.LANGUAGE_CODE),
+        timezone.override(user_timezone(user)),
+    ):
         yield
