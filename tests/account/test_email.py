@@ -134,7 +134,7 @@ def test_add_sends_signals_mails_and_saves_unverified(auth_client, user, catch_a
     assert "127.0.0.1" in notice.body
     assert notice.alternatives and "new@example.org" in notice.alternatives[0][0]
     page = auth_client.get(URL)
-    assert "Confirmation e-mail sent to new@example.org." in messages_of(page)
+    assert "Confirmation email sent to new@example.org." in messages_of(page)
 
 
 def test_add_signals_in_order(auth_client, signal_catcher):
