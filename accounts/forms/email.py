@@ -2,7 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from accounts import app_settings
 from accounts.adapter import get_adapter
@@ -80,7 +80,12 @@ class AddEmailForm(forms.Form):
     email = forms.EmailField(
         label=_("New email address"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
+        widget=forms.EmailInput(
+            attrs={
+                "autocomplete": "email",
+                "placeholder": pgettext_lazy("example email address", "you@example.com"),
+            }
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
