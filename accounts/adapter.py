@@ -155,8 +155,7 @@ class DefaultAccountAdapter:
         Not for the JSON API (``/_allauth/``): an app shows its own feedback, and messages
         left in the session would surface on the next HTML page, out of place.
         """
-        match = getattr(request, "resolver_match", None)
-        if match is not None and hasattr(match.func, "headless_methods"):
+        if is_api_request(request):
             return
         messages.add_message(request, level, message)
 
@@ -223,6 +222,13 @@ class DefaultAccountAdapter:
         the mail was queued."""
         self.send_mail(template_prefix, email, context, request=request)
         return True
+
+
+def is_api_request(request: HttpRequest | None) -> bool:
+    """Whether ``request`` is one of the JSON API's (``/_allauth/``, ``accounts.headless``):
+    its endpoints are marked with the methods they serve."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and hasattr(match.func, "headless_methods")
 
 
 def get_adapter(request: HttpRequest | None = None) -> DefaultAccountAdapter:

@@ -12,6 +12,7 @@ was free, so a signup with a taken address reads exactly like one with a fresh a
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from accounts import app_settings
-from accounts.adapter import get_adapter
+from accounts.adapter import get_adapter, is_api_request
 from accounts.app_settings import EmailVerification
 from accounts.models import EmailAddress, User
 
@@ -62,24 +63,25 @@ def announce_signup(request: HttpRequest, *, user: User, email: str) -> None:
 def announce_login(request: HttpRequest, *, user: User) -> None:
     """ "Signed in", then at most one gentle nudge: confirm the primary address (with a button
     that mails the link again), else set up two-factor authentication (not for users who
-    have it)."""
+    have it). Nothing for the JSON API: an app says its own words (and the nudges' query
+    is spared)."""
+    if is_api_request(request):
+        return
     _add(
         request,
         messages.SUCCESS,
         _("You are signed in as %(name)s.") % {"name": user.get_username()},
     )
-    unverified = unverified_primary(user)
-    if unverified is not None:
+    unverified, suggest_second_factor = login_nudges(user)
+    if unverified:
         _add(
             request,
             messages.WARNING,
             render_to_string(
-                "account/messages/unverified_email.html",
-                {"email": unverified.email},
-                request=request,
+                "account/messages/unverified_email.html", {"email": unverified}, request=request
             ),
         )
-    elif should_suggest_second_factor(user):
+    elif suggest_second_factor:
         _add(
             request,
             messages.INFO,
@@ -95,20 +97,31 @@ def announce_login(request: HttpRequest, *, user: User) -> None:
         )
 
 
-def unverified_primary(user: User) -> EmailAddress | None:
-    """The user's primary address while it awaits confirmation (and verification is on)."""
-    if app_settings.EMAIL_VERIFICATION == EmailVerification.NONE:
-        return None
-    return EmailAddress.objects.filter(user=user, primary=True, verified=False).first()
-
-
-def should_suggest_second_factor(user: User) -> bool:
-    """No TOTP app and no security key, while the site offers one of them."""
+def login_nudges(user: User) -> tuple[str | None, bool]:
+    """``(unverified primary address, suggest two-factor?)`` in one query, as every login
+    pays for it: the primary address while it awaits confirmation (when the site verifies
+    addresses), and whether the user has neither a TOTP app nor a security key while the
+    site offers one (``has_second_factor``'s definition)."""
     from accounts.mfa import app_settings as mfa_settings
-    from accounts.mfa.utils import has_second_factor
+    from accounts.mfa.models import Authenticator
 
+    verifies = app_settings.EMAIL_VERIFICATION != EmailVerification.NONE
     offered = any(kind in mfa_settings.SUPPORTED_TYPES for kind in SECOND_FACTOR_TYPES)
-    return offered and not has_second_factor(user)
+    if not verifies and not offered:
+        return None, False
+    unverified = EmailAddress.objects.filter(user=OuterRef("pk"), primary=True, verified=False)
+    factors = Authenticator.objects.filter(
+        user=OuterRef("pk"), type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    )
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(unverified=Subquery(unverified.values("email")[:1]), factor=Exists(factors))
+        .values("unverified", "factor")
+        .first()
+    )
+    if row is None:
+        return None, False
+    return (row["unverified"] if verifies else None), (offered and not row["factor"])
 
 
 def announce_logout(request: HttpRequest) -> None:
