@@ -215,6 +215,7 @@ def test_address_verified_by_another_account_looks_the_same(
     one mail either way (here: the owner's "someone tried to add it" notice); never
     verifiable. Changed by issue 13 point 2: the owner is now told, and the trying user's
     ``email_confirmation_sent`` is sent as for a fresh address."""
+    auth_client.get(URL)  # the sign-in messages are read
     fresh = act(auth_client, "action_add", "fresh@example.org")
     fresh_messages = messages_of(auth_client.get(URL))
     mailoutbox.clear()
