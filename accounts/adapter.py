@@ -20,6 +20,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from accounts import app_settings
 from accounts.internal.conf import import_class
@@ -74,7 +75,7 @@ class DefaultAccountAdapter:
             and User.objects.filter(username__iexact=lookalike).exists()
         ):
             raise forms.ValidationError(
-                "A user with that username already exists.", code="username_taken"
+                _("A user with that username already exists."), code="username_taken"
             )
         return username
 
@@ -149,7 +150,13 @@ class DefaultAccountAdapter:
     # --- Messages -----------------------------------------------------------------------------
 
     def add_message(self, request: HttpRequest, level: int, message: str) -> None:
-        """Show ``message`` on the next page (Django's messages framework by default)."""
+        """Show ``message`` on the next page (Django's messages framework by default).
+
+        Not for the JSON API (``/_allauth/``): an app shows its own feedback, and messages
+        left in the session would surface on the next HTML page, out of place.
+        """
+        if is_api_request(request):
+            return
         messages.add_message(request, level, message)
 
     # --- Mail ---------------------------------------------------------------------------------
@@ -215,6 +222,13 @@ class DefaultAccountAdapter:
         the mail was queued."""
         self.send_mail(template_prefix, email, context, request=request)
         return True
+
+
+def is_api_request(request: HttpRequest | None) -> bool:
+    """Whether ``request`` is one of the JSON API's (``/_allauth/``, ``accounts.headless``):
+    its endpoints are marked with the methods they serve."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and hasattr(match.func, "headless_methods")
 
 
 def get_adapter(request: HttpRequest | None = None) -> DefaultAccountAdapter:
