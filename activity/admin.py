@@ -300,7 +300,12 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("browser"))
     def browser(self, obj):
-        return display.browser_summary(obj.user_agent)
+        """ "Firefox on Linux"; the full user agent on hover (and on the row's page)."""
+        if not obj.user_agent:
+            return "—"
+        return format_html(
+            '<span title="{}">{}</span>', obj.user_agent, display.browser_summary(obj.user_agent)
+        )
 
     @admin.display(description=_("reason"))
     def reason_label(self, obj):
