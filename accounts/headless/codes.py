@@ -135,7 +135,7 @@ def confirm_login_code(request, client, body):
     if not login_code.is_reachable():
         return _off()
     _refuse_if_signed_in(request)
-    _pending_or_409(LoginProcess, request, "No login code is pending.")
+    _pending_or_409(LoginProcess, request, _("No login code is pending."))
     code = _checked_code(ConfirmLoginCodeForm, "confirm_login_code", body.code)
     try:
         flow_response = login_by_code.confirm_login_code(request, code=code)
@@ -161,7 +161,7 @@ def verify_email(request, client, body):
     mailed code."""
     if not email_code.is_enabled():
         return views.verify_email(request, client, body)
-    _pending_or_409(EmailProcess, request, "No email verification is pending.")
+    _pending_or_409(EmailProcess, request, _("No email verification is pending."))
     code = _checked_code(
         ConfirmCodeForm, "confirm_email_verification_code", body.key, params=KEY_PARAMS
     )
@@ -209,7 +209,7 @@ def _code_reset_user(request, code):
     user = password_reset_by_code.get_confirmed_user(request)
     if user is not None:
         return user
-    _pending_or_409(ResetProcess, request, "No password reset is pending.")
+    _pending_or_409(ResetProcess, request, _("No password reset is pending."))
     code = _checked_code(ConfirmCodeForm, "confirm_password_reset_code", code, params=KEY_PARAMS)
     try:
         password_reset_by_code.confirm_password_reset_code(request, code=code)

@@ -29,7 +29,7 @@ class UserSessionListView(View):
         )
         if not form.is_valid():
             if form.names_unknown_session:
-                raise Http404("No such session.")
+                raise Http404(gettext("No such session."))
             return self.render(request, form=form, status=400)
         record = form.cleaned_data["session"]
         if record is not None:
