@@ -157,3 +157,12 @@ def test_times_on_the_sessions_page_follow_the_users_zone(client):
     login_client(client, user)
     page = client.get("/accounts/sessions/").content.decode()
     assert "Asia/Tokyo" in page
+
+
+def test_the_admin_names_the_zone_its_times_are_in(client):
+    staff = UserFactory(username="root", is_staff=True, is_superuser=True, timezone="Europe/Paris")
+    from tests.helpers.clients import login_client
+
+    login_client(client, staff)
+    page = client.get("/admin/activity/loginlog/").content.decode()
+    assert 'data-testid="admin-timezone"' in page and "Europe/Paris" in page
