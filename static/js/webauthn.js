@@ -94,6 +94,7 @@
     const box = form.querySelector("[data-webauthn-error]");
     box.textContent = message;
     box.classList.remove("d-none");
+    box.focus(); // announced and where the keyboard is, like the server's error summary
   }
 
   function onSubmit(event) {
