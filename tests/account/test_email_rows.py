@@ -50,7 +50,7 @@ def test_each_row_offers_only_what_applies(auth_client, user):
     add_address(user, "verified@example.org", verified=True)
     add_address(user, "pending@example.org")
     html = page(auth_client)
-    assert "data-testid=\"email-actions\"" not in html  # no more global radio list
+    assert 'data-testid="email-actions"' not in html  # no more global radio list
     assert 'type="radio"' not in html
     assert buttons(row_for(html, "alice@example.com")) == []
     assert buttons(row_for(html, "verified@example.org")) == ["action_primary", "ask_remove"]
@@ -63,7 +63,9 @@ def test_each_row_offers_only_what_applies(auth_client, user):
 
 def test_make_primary_from_its_row(auth_client, user):
     add_address(user, "verified@example.org", verified=True)
-    response = press(auth_client, row_for(page(auth_client), "verified@example.org"), "action_primary")
+    response = press(
+        auth_client, row_for(page(auth_client), "verified@example.org"), "action_primary"
+    )
     assert response.status_code == 302 and response["Location"] == URL
     assert EmailAddress.objects.get(email="verified@example.org").primary
     user.refresh_from_db()
@@ -91,7 +93,7 @@ def test_remove_asks_first_and_changes_nothing_until_confirmed(
     asked = press(auth_client, row_for(page(auth_client), "old@example.org"), "ask_remove")
 
     assert asked.status_code == 200
-    assert [t.name for t in asked.templates][0] == "account/email_remove.html"
+    assert asked.templates[0].name == "account/email_remove.html"
     html = asked.content.decode()
     assert re.search(r'data-testid="remove-address">old@example.org<', html)
     assert EmailAddress.objects.filter(email="old@example.org").exists()
@@ -119,7 +121,7 @@ def test_asking_to_remove_another_accounts_address_is_refused_like_any_other(
     for address in ("bob@example.com", "nobody@example.org"):
         response = auth_client.post(URL, {"email": address, "ask_remove": "1"})
         assert response.status_code == 200
-        assert [t.name for t in response.templates][0] == "account/email.html"
+        assert response.templates[0].name == "account/email.html"
         assert "not one of your email addresses" in response.content.decode()
         answers.append(response.content.decode().replace(address, "X"))
     masked = [re.sub(r'value="[^"]{20,}"', "", a) for a in answers]  # CSRF tokens
@@ -130,7 +132,7 @@ def test_asking_to_remove_another_accounts_address_is_refused_like_any_other(
 def test_confirm_step_needs_a_post(auth_client, user):
     add_address(user, "old@example.org", verified=True)
     response = auth_client.get(URL, {"email": "old@example.org", "ask_remove": "1"})
-    assert [t.name for t in response.templates][0] == "account/email.html"
+    assert response.templates[0].name == "account/email.html"
 
 
 def test_the_primary_of_several_cannot_be_removed_even_posted_directly(auth_client, user):
