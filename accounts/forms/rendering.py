@@ -17,11 +17,23 @@ def error_summary_id(form) -> str:
     return f"{form.prefix or 'form'}-error-summary"
 
 
+def draws_a_summary(form) -> bool:
+    """Is ``form`` one of the site's own (or a subclass, as ``ACCOUNT_FORMS`` allows), drawn
+    by its templates with the summary? Django's admin forms are not: their fields must not
+    point at an element that is not on the page."""
+    return any(
+        cls.__module__.startswith("accounts.") and ".admin" not in cls.__module__
+        for cls in type(form).__mro__
+    )
+
+
 class AnnouncedBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
         if widget.is_hidden or not self.form.is_bound or NON_FIELD_ERRORS not in self.form.errors:
+            return attrs
+        if not draws_a_summary(self.form):
             return attrs
         attrs["aria-invalid"] = "true"
         described = attrs.get("aria-describedby") or self.field.widget.attrs.get("aria-describedby")

@@ -148,3 +148,29 @@ def test_a_session_form_error_is_announced(auth_client):
 def test_the_summary_script_is_on_every_page(client):
     html = client.get("/accounts/login/").content.decode()
     assert '<script src="/static/js/forms.js"></script>' in html
+
+
+def test_only_the_sites_forms_point_at_a_summary():
+    """Django's own forms (the admin's) have no summary on their pages: their fields keep
+    Django's attributes only."""
+    from django import forms
+
+    from accounts.forms.auth import LoginForm
+
+    class Plain(forms.Form):
+        name = forms.CharField()
+
+        def clean(self):
+            raise forms.ValidationError("Form-level.")
+
+    plain = Plain({"name": "x"})
+    assert not plain.is_valid()
+    assert "aria-describedby" not in str(plain["name"])
+
+    class Custom(LoginForm):  # a site's ACCOUNT_FORMS subclass still gets it
+        def clean(self):
+            raise forms.ValidationError("Form-level.")
+
+    custom = Custom({"login": "x", "password": "y"})
+    assert not custom.is_valid()
+    assert 'aria-describedby="form-error-summary"' in str(custom["login"])
