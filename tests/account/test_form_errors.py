@@ -174,3 +174,24 @@ def test_only_the_sites_forms_point_at_a_summary():
     custom = Custom({"login": "x", "password": "y"})
     assert not custom.is_valid()
     assert 'aria-describedby="form-error-summary"' in str(custom["login"])
+
+
+def test_errors_are_drawn_in_one_place_only():
+    """Every form's errors go through templates/snippets/form_errors.html (crispy's errors
+    template includes it): no template lists a form's errors by hand, so none escapes the
+    announced, focused summary."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.BASE_DIR) / "templates"
+    by_hand = re.compile(r"{%\s*for\s+\w+\s+in\s+[\w.]*errors\s*%}|non_field_errors")
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if path.parts[len(root.parts)] != "admin"
+        and path.relative_to(root).as_posix() != "snippets/form_errors.html"
+        and by_hand.search(path.read_text())
+    ]
+    assert offenders == []
+    assert "snippets/form_errors.html" in (root / "bootstrap5" / "errors.html").read_text()
