@@ -30,7 +30,7 @@ def sign_in(page, username):
     page.goto("/accounts/login/")
     page.fill("input[name=login]", username)
     page.fill("input[name=password]", DEFAULT_PASSWORD)
-    page.click("button[type=submit]:has-text('Sign in')")
+    page.click("main form button[type=submit]")  # in any language
     page.wait_for_selector("[data-testid=nav-user]", state="attached")
 
 
@@ -127,3 +127,28 @@ def test_the_current_page_is_in_view_in_the_menu(phone):
     phone.goto("/accounts/delete/")  # the menu's last link
     assert_on_screen(phone, "[data-testid=manage-menu] [aria-current=page]")
     assert phone.evaluate("window.scrollY") < 100  # the page itself did not move down
+
+
+def test_right_to_left_phone_layout(browser, live_server, screenshot_dir):
+    """Arabic, right to left: the menu row and the stacked keys still fit."""
+    user = UserFactory(username="frank")
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": WIDTH, "height": 844}, locale="ar"
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, "frank")
+        AuthenticatorFactory(
+            user=user,
+            type=Authenticator.Type.WEBAUTHN,
+            data={"name": "YubiKey", "passwordless": False, "credential_id": "AAAA"},
+        )
+        page.goto("/accounts/2fa/webauthn/")
+        assert page.get_attribute("html", "dir") == "rtl"
+        page.screenshot(path=str(screenshot_dir / "phone-webauthn-keys-ar.png"), full_page=True)
+        assert_on_screen(page, "[data-testid=webauthn-rename]")
+        assert_on_screen(page, "[data-testid=webauthn-remove-link]")
+        assert_on_screen(page, "[data-testid=manage-menu] [aria-current=page]")
+        assert_no_sideways_scroll(page)
+    finally:
+        context.close()
