@@ -27,6 +27,7 @@ def test_wrong_password_focuses_the_summary(page, screenshot_dir):
     UserFactory(username="frank")
     sign_in(page, "frank", "not the password")
     page.wait_for_selector("[data-testid=error-summary]")
+    page.wait_for_load_state()  # forms.js, at the end of <body>, has run
 
     assert focused(page) == "error-summary"
     assert focused(page, "getAttribute('role')") == "alert"
@@ -47,6 +48,7 @@ def test_totp_setup_error_focuses_the_summary_not_the_body(page, live_server, sc
     page.fill("input[name=code]", "12345")  # too short: wrong whatever the time
     page.click("button[type=submit]:has-text('Turn on')")
     page.wait_for_selector("[data-testid=error-summary]")
+    page.wait_for_load_state()  # forms.js, at the end of <body>, has run
 
     assert focused(page, "tagName") != "BODY"
     assert focused(page) == "error-summary"
