@@ -254,6 +254,8 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Fields described by their form's error summary too (accounts/forms/rendering.py).
+FORM_RENDERER = "accounts.forms.rendering.FormRenderer"
 
 # --- Security headers -----------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

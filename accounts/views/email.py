@@ -17,6 +17,10 @@ from accounts.forms import get_form_class
 from accounts.forms.email import AddEmailForm, EmailActionForm, user_addresses
 
 ACTIONS = ("action_add", "action_send", "action_remove", "action_primary")
+# Not one of allauth's actions: the step before ``action_remove`` (a page that asks "remove
+# this address?"). It changes nothing, so a client posting ``action_remove`` directly (allauth's
+# form, the tests) still removes at once; the page's own Remove button goes through it.
+ASK_REMOVE = "ask_remove"
 
 reauth_required = method_decorator(reauthentication_required)
 
@@ -44,6 +48,8 @@ class EmailView(View):
         return self.render_page(request)
 
     def post(self, request):
+        if ASK_REMOVE in request.POST:
+            return self.ask_remove(request)
         action = next((name for name in ACTIONS if name in request.POST), None)
         if action is None:
             raise BadRequest("No action.")
@@ -77,6 +83,15 @@ class EmailView(View):
     def action_primary(self, request):
         return self._act(request, manage_email.mark_primary)
 
+    def ask_remove(self, request):
+        """Confirm before removing: the address (one of the user's own, else the page's usual
+        "not one of your addresses") and a button that posts ``action_remove``."""
+        form = EmailActionForm(request.POST, user=request.user)
+        if not form.is_valid():
+            return self.render_page(request, action_form=form)
+        context = {"address": form.cleaned_data["email"]}
+        return render(request, "account/email_remove.html", context)
+
     def _act(self, request, flow):
         form = EmailActionForm(request.POST, user=request.user)
         status = 200
@@ -93,12 +108,17 @@ class EmailView(View):
         user = request.user
         addresses = list(user_addresses(user))
         limit = app_settings.MAX_EMAIL_ADDRESSES
-        selected = action_form["email"].value() if action_form is not None else None
+        for address in addresses:
+            # What each row offers; the flows still refuse anything else if it is posted.
+            address.can_make_primary = address.verified and not address.primary
+            address.can_resend = not address.verified
+            address.can_remove = not address.primary or (
+                len(addresses) == 1 and app_settings.ALLOW_REMOVING_LAST_EMAIL
+            )
         context = {
             "addresses": addresses,
             "action_form": action_form or EmailActionForm(user=user),
             "add_form": add_form or self.add_form_class()(user=user),
-            "selected": selected or next((a.email for a in addresses if a.primary), None),
             "max_addresses": limit,
             "can_add": len(addresses) < limit,
         }

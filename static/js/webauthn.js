@@ -105,6 +105,8 @@
     const box = form.querySelector("[data-webauthn-error]");
     box.textContent = message;
     box.classList.remove("d-none");
+    box.tabIndex = -1;
+    box.focus(); // announced and where the keyboard is, like the server's error summary
   }
 
   function onSubmit(event) {

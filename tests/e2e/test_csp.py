@@ -39,6 +39,9 @@ def test_no_csp_violation_on_site_and_admin_pages(page, live_server, screenshot_
         page.click("button[type=submit]:has-text('Sign in')")
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     page.click("button[type=submit]:has-text('Sign in')")
+    # The click returns once the answer starts arriving; read the page when it is all there
+    # (a blocking script in <head>, theme.js, leaves it half-parsed a little longer).
+    page.wait_for_load_state()
     assert "Too many failed login attempts" in page.content()
     assert violations(page) == []
     page.screenshot(path=str(screenshot_dir / "login-locked.png"), full_page=True)

@@ -39,8 +39,7 @@ def test_add_confirm_and_make_primary(page, live_server, screenshot_dir):
     assert "You have confirmed frank.new@example.org." in page.inner_text(".messages")
     assert "Verified" in row.inner_text()
 
-    row.locator("input[type=radio]").check()
-    page.click("button[name=action_primary]")
+    row.locator("button[name=action_primary]").click()  # the row's own form
     page.wait_for_url(f"{live_server.url}/accounts/email/")
     assert "frank.new@example.org is now your primary address." in page.inner_text(".messages")
     assert "Primary" in row.inner_text()

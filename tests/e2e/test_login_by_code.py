@@ -40,7 +40,7 @@ def test_wrong_code_is_shown_then_the_right_one_signs_in(page, live_server, sett
     code = last_code("hugo@example.com")
     page.fill("input[name=code]", "BBBB-BBBB" if code != "BBBB-BBBB" else "CCCC-CCCC")
     page.click("button[type=submit]:has-text('Sign in')")
-    assert "Incorrect code." in page.inner_text("form")
+    assert "Incorrect code." in page.inner_text("main form")
     page.fill("input[name=code]", code)
     page.click("button[type=submit]:has-text('Sign in')")
     page.wait_for_url(f"{live_server.url}/")
