@@ -80,7 +80,23 @@
     return navigator.credentials.get({ publicKey: decodeRequestOptions(options) });
   }
 
+  // WebAuthn needs a domain name: at http://127.0.0.1:8000 browsers answer only
+  // "SecurityError: This is an invalid domain". Name the cause and the address that works.
+  function isIpAddress(host) {
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[");
+  }
+
+  function localhostUrl() {
+    const port = window.location.port ? ":" + window.location.port : "";
+    return window.location.protocol + "//localhost" + port +
+      window.location.pathname + window.location.search;
+  }
+
   function describeError(error) {
+    if (error && error.name === "SecurityError" && isIpAddress(window.location.hostname)) {
+      return "Passkeys and security keys do not work at an IP address such as " +
+        window.location.hostname + ": browsers refuse them. Open " + localhostUrl() + " instead.";
+    }
     if (error && error.name === "NotAllowedError") {
       return "The key did not answer: the request was cancelled or timed out. Please try again.";
     }
