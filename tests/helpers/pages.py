@@ -178,7 +178,10 @@ def _setup_staff():
 
     staff = UserFactory(username="boss", email="boss@example.com", is_staff=True, is_superuser=True)
     SecurityLog.objects.create(
-        user=staff, username="boss", event=SecurityLog.Event.PASSWORD_CHANGED, ip_address="203.0.113.7"
+        user=staff,
+        username="boss",
+        event=SecurityLog.Event.PASSWORD_CHANGED,
+        ip_address="203.0.113.7",
     )
     return {
         "username": "boss",
