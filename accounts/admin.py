@@ -45,6 +45,12 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_display = ("username", "email", "is_active", "is_staff", "date_joined", "last_login")
     search_fields = ("username", "email")
+    # Facts the site records, not settings staff change; shown as text (the split date/time
+    # inputs also had no labels of their own).
+    readonly_fields = ("last_login", "date_joined")
+    # Plain labelled multi-selects: the two-box filter widget's icons carry ARIA attributes
+    # a <span> may not have and its search boxes no label (axe, tests/e2e/test_every_page.py).
+    filter_horizontal = ()
     actions = ["end_all_sessions", "delete_accounts_now"]
 
     @admin.action(description=_lazy("End all sessions"), permissions=["change"])

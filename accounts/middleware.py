@@ -7,6 +7,16 @@ from accounts import app_settings
 # Pages that show or change account data must never be stored by a browser or proxy.
 NO_STORE_PREFIXES = ("/accounts/", "/admin/")
 
+# Django's technical 404 and 500 pages (DEBUG only) style and script themselves inline; this
+# line is in both templates' <head> and in none of the site's.
+DEBUG_PAGE_MARKER = b'<meta name="robots" content="NONE,NOARCHIVE">'
+# Their policy: still nothing from elsewhere, but the page's own inline style and script run.
+DEBUG_PAGE_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
 
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy and ``X-Frame-Options`` on every response, and
@@ -21,11 +31,26 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
+        if self._is_debug_page(response):
+            response.setdefault("Content-Security-Policy", DEBUG_PAGE_CSP)
         response.setdefault("Content-Security-Policy", app_settings.CONTENT_SECURITY_POLICY)
         response.setdefault("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))
         if self._is_private(request) and "no-store" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "no-store"
         return response
+
+    @staticmethod
+    def _is_debug_page(response):
+        """Django's own error page with the traceback or the URL list, which the strict policy
+        would leave unstyled and its toggles dead. Only under ``DEBUG``: in production these
+        pages never exist and every response keeps the strict policy."""
+        return (
+            settings.DEBUG
+            and response.status_code in (404, 500)
+            and not getattr(response, "streaming", False)
+            and response.get("Content-Type", "").startswith("text/html")
+            and DEBUG_PAGE_MARKER in response.content[:2048]
+        )
 
     @staticmethod
     def _is_private(request):

@@ -88,7 +88,24 @@
     return form.querySelector("[data-webauthn-error]").dataset[name] || "";
   }
 
+  // WebAuthn needs a domain name: at http://127.0.0.1:8000 browsers answer only
+  // "SecurityError: This is an invalid domain". Name the cause and the address that works.
+  function isIpAddress(host) {
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[");
+  }
+
+  function localhostUrl() {
+    const port = window.location.port ? ":" + window.location.port : "";
+    return window.location.protocol + "//localhost" + port +
+      window.location.pathname + window.location.search;
+  }
+
   function describeError(form, error) {
+    if (error && error.name === "SecurityError" && isIpAddress(window.location.hostname)) {
+      return message(form, "messageIpAddress")
+        .replace("%(host)s", window.location.hostname)
+        .replace("%(url)s", localhostUrl());
+    }
     if (error && error.name === "NotAllowedError") {
       return message(form, "messageCancelled");
     }

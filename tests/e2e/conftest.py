@@ -61,3 +61,10 @@ def page(browser, live_server):
 def screenshot_dir():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say where the page screenshots of this run are (tests/e2e/test_every_page.py)."""
+    screenshots = ARTIFACTS / "screenshots"
+    if screenshots.is_dir() and any(screenshots.rglob("*.png")):
+        terminalreporter.write_line(f"Page screenshots: {screenshots}")

@@ -23,6 +23,7 @@ from accounts.mfa.recovery_codes import auth as recovery_codes
 from accounts.mfa.utils import has_code_factor, keys_of
 from accounts.mfa.webauthn import flows as webauthn_flows
 from accounts.mfa.webauthn.forms import CredentialForm, is_hostile
+from accounts.mfa.webauthn.views import warn_when_on_an_ip_address
 from accounts.ratelimit import rate_limit, too_many_requests
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -89,6 +90,8 @@ def authenticate(request):
         "has_code_factor": has_code_factor(user),
         "webauthn_options": webauthn_flows.begin_second_factor(request, user=user),
     }
+    if context["webauthn_options"]:
+        warn_when_on_an_ip_address(request)
     return render(request, "mfa/authenticate.html", context, status=status)
 
 

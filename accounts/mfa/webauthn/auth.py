@@ -14,6 +14,7 @@ presence and verification, signature) are ``fido2``'s ``Fido2Server``. This modu
 Nothing here sends signals or writes rows: that is ``accounts.mfa.webauthn.flows``.
 """
 
+import ipaddress
 import os
 import time
 from dataclasses import dataclass
@@ -81,6 +82,28 @@ def get_rp_id(request):
     if configured:
         return configured
     return split_domain_port(request.get_host())[0]
+
+
+def ip_address_host(request) -> str:
+    """The RP id when it is an IP address ("127.0.0.1"), else "".
+
+    WebAuthn needs a domain: browsers refuse a ceremony for an IP address with a bare
+    "SecurityError: This is an invalid domain", so the pages say why (development mostly:
+    ``make run`` serves http://localhost:8000).
+    """
+    host = get_rp_id(request).strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    return host
+
+
+def localhost_url(request) -> str:
+    """This page at ``localhost``, same scheme, port and path: where passkeys work."""
+    port = split_domain_port(request.get_host())[1]
+    netloc = f"localhost:{port}" if port else "localhost"
+    return f"{request.scheme}://{netloc}{request.get_full_path()}"
 
 
 def get_origin(request):

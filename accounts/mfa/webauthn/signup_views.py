@@ -12,6 +12,7 @@ from accounts.flows.signup_by_passkey import get_passkey_signup_user
 from accounts.mfa.switches import only_if, passkey_signup_enabled
 from accounts.mfa.webauthn import signup as flows
 from accounts.mfa.webauthn.forms import CredentialField, KeyNameField
+from accounts.mfa.webauthn.views import warn_when_on_an_ip_address
 
 
 class PasskeySignupForm(forms.Form):
@@ -39,4 +40,5 @@ def signup_webauthn(request):
         except FlowError as error:
             error.add_to(form)
     context = {"form": form, "options": flows.begin_passkey_signup(request, user=user)}
+    warn_when_on_an_ip_address(request)
     return render(request, "mfa/webauthn/signup_form.html", context)

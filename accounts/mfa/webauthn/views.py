@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -20,6 +21,7 @@ from accounts.mfa.base.forms import get_form_class
 from accounts.mfa.models import Authenticator
 from accounts.mfa.utils import UNVERIFIED_EMAIL_MESSAGE, keys_of, unverified_email_blocks_mfa
 from accounts.mfa.webauthn import flows
+from accounts.mfa.webauthn.auth import ip_address_host, localhost_url
 from accounts.mfa.webauthn.forms import AddKeyForm, CredentialForm, RenameKeyForm, is_hostile
 from accounts.ratelimit import rate_limit, too_many_requests
 
@@ -34,6 +36,18 @@ def _own_key(request, pk):
 
 def _bind(form_class, request, **kwargs):
     return form_class(request.POST if request.method == "POST" else None, **kwargs)
+
+
+def warn_when_on_an_ip_address(request):
+    """Say before the browser fails why keys cannot work here: a page opened at an IP address
+    (http://127.0.0.1:8000) gets only "This is an invalid domain" from the browser."""
+    host = ip_address_host(request)
+    if host and request.method == "GET":
+        message = _(
+            "Passkeys and security keys do not work at an IP address such as %(host)s: "
+            "browsers refuse them. Open %(url)s instead."
+        ) % {"host": host, "url": localhost_url(request)}
+        messages.warning(request, message)
 
 
 @login_required
@@ -77,6 +91,7 @@ def add_key(request):
                     request, "mfa/recovery_codes/generated.html", {"codes": recovery_codes}
                 )
             return redirect("mfa_list_webauthn")
+    warn_when_on_an_ip_address(request)
     return render(
         request,
         "mfa/webauthn/add_form.html",
@@ -140,6 +155,7 @@ def _assertion_page(request, *, finish, begin, template_name):
             if error.status == 429:
                 return too_many_requests(request)
             form.add_error(None, error.message)
+    warn_when_on_an_ip_address(request)
     return render(
         request,
         template_name,
