@@ -12,12 +12,13 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class SiteAdmin(admin.AdminSite):
-    site_header = "Account site administration"
-    site_title = "Account site admin"
-    index_title = "Administration"
+    site_header = _("Account site administration")
+    site_title = _("Account site admin")
+    index_title = _("Administration")
 
     def login(self, request, extra_context=None):
         """Send every admin login through the site's login flow, keeping ``next``.

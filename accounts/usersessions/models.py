@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class UserSession(models.Model):
@@ -22,6 +23,8 @@ class UserSession(models.Model):
     user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
         indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_seen")]
 
     def __str__(self):

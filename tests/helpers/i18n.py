@@ -50,6 +50,11 @@ def visible_text(markup: str) -> str:
 
 
 def untranslated(language: str, markup: str) -> list[str]:
-    """The English fragments found in ``markup`` rendered for ``language``."""
-    text = visible_text(markup)
+    """The English fragments found in ``markup`` rendered for ``language``.
+
+    The configured site name (``SITE_NAME``, the TOTP issuer, mail signatures) is a name, not
+    text: it is shown as configured, and so is not counted."""
+    from accounts import app_settings
+
+    text = visible_text(markup).replace(app_settings.SITE_NAME, " ")
     return sorted(fragment for fragment in english_fragments(language) if fragment in text)
