@@ -117,6 +117,7 @@ def test_asking_to_remove_another_accounts_address_is_refused_like_any_other(
 ):
     """The confirm step only ever names one of the user's own addresses: another account's
     address and a made-up one get the same answer."""
+    auth_client.get(URL)  # the sign-in messages are shown (and gone) before the comparison
     answers = []
     for address in ("bob@example.com", "nobody@example.org"):
         response = auth_client.post(URL, {"email": address, "ask_remove": "1"})
