@@ -34,3 +34,11 @@ def browser(user_agent):
     if browser is None and system is None:
         return user_agent
     return describe_user_agent(user_agent)
+
+
+@register.filter
+def groups(value, size=4):
+    """ "ABCD EFGH IJKL" for "ABCDEFGHIJKL": a setup key read off a screen and typed into a
+    phone is copied in groups; authenticator apps ignore the spaces."""
+    value, size = str(value or ""), int(size)
+    return " ".join(value[i : i + size] for i in range(0, len(value), size))

@@ -18,7 +18,13 @@ class ActivateTOTPForm(forms.Form):
         label=_("Code from your app"),
         max_length=CODE_MAX_LENGTH,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "placeholder": "123456"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "placeholder": "123456",
+                # The key is read or scanned first; then the person types the code here.
+                "autofocus": True,
+            }
         ),
     )
 
