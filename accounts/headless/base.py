@@ -388,11 +388,30 @@ def _parse_body(request: HttpRequest, model: type[pydantic.BaseModel] | None):
         items = []
         for item in exc.errors(include_url=False, include_context=False):
             loc = [str(part) for part in item.get("loc", ()) if part != "__root__"]
-            entry = {"message": item.get("msg") or _("Invalid input."), "code": "invalid"}
+            entry = {"message": _validation_message(item), "code": "invalid"}
             if loc:
                 entry["param"] = loc[0]
             items.append(entry)
         raise Refusal(respond(400, errors=items)) from None
+
+
+def _validation_message(item: dict) -> str:
+    """A pydantic error said in the visitor's language: pydantic's own messages are English
+    only, so each kind of error gets one of ours (a validator's own message is kept: it was
+    written with gettext)."""
+    kind = item.get("type", "")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("This field is not expected here.")
+    if kind in {"string_too_short", "string_too_long", "too_short", "too_long"}:
+        return _("This value is too short or too long.")
+    if kind in {"value_error", "assertion_error"}:
+        message = str(item.get("msg") or "")
+        return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind.endswith(("_type", "_parsing")) or kind in {"enum", "literal_error"}:
+        return _("This value is not of the expected kind.")
+    return _("Invalid input.")
 
 
 def _csrf_refusal(request: HttpRequest):
