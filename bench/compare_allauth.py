@@ -28,9 +28,11 @@ request(s) ran, as ``CaptureQueriesContext`` counts them.
 """
 
 import argparse
+import cProfile
 import json
 import math
 import os
+import pstats
 import re
 import statistics
 import subprocess
@@ -222,6 +224,7 @@ ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # this site mails security notices by default; so does this
 ACCOUNT_MAX_EMAIL_ADDRESSES = 5
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -301,13 +304,19 @@ class Timer:
         self.capture = CaptureQueriesContext(connection)
         self.seconds, self.queries, self.sql = 0.0, 0, []
 
+    profiler = None  # BENCH_PROFILE=<flow>: a cProfile.Profile over that flow's requests
+
     def __enter__(self):
         self.capture.__enter__()
+        if self.profiler:
+            self.profiler.enable()
         self.started = time.perf_counter()
         return self
 
     def __exit__(self, *exc):
         self.seconds += time.perf_counter() - self.started
+        if self.profiler:
+            self.profiler.disable()
         self.capture.__exit__(*exc)
         self.queries += len(self.capture.captured_queries)
         self.sql += [q["sql"] for q in self.capture.captured_queries]
@@ -319,11 +328,14 @@ def run_flows(site, rounds, only):
 
     names = [name for name, _ in FLOWS if not only or name in only]
     results = {name: {"ms": [], "queries": []} for name in names}
+    profiles = {}
     for number in range(rounds + 1):  # round 0 warms up (imports, template loading)
         for index, name in enumerate(names):
             cache.clear()
             mail.outbox = []
             timer = Timer()
+            if number and os.environ.get("BENCH_PROFILE") == name:
+                timer.profiler = profiles.setdefault(name, cProfile.Profile())
             try:
                 getattr(Flows(site, f"bench{number}x{index}"), name)(timer)
             except Skip as skip:
@@ -332,8 +344,13 @@ def run_flows(site, rounds, only):
             if number and "skipped" not in results[name]:
                 results[name]["ms"].append(timer.seconds * 1000)
                 results[name]["queries"].append(timer.queries)
-                if os.environ.get("BENCH_SQL") == name and number == 1:
+                if os.environ.get("BENCH_SQL") in (name, "all") and number == 1:
+                    print(f"--- {name}: {timer.queries} queries", file=sys.stderr)
                     print("\n".join(timer.sql), file=sys.stderr)
+    for name, profiler in profiles.items():
+        print(f"--- profile of {name} ({rounds} rounds)", file=sys.stderr)
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_LINES", 60)))
     return results
 
 
