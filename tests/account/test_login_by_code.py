@@ -440,5 +440,5 @@ def test_query_counts_are_pinned(client, user, enabled, django_assert_num_querie
     # Logging in loads, rotates and saves the session: 10 queries with the database store.
     # The two audit rows (code accepted, login) each add their hourly counter.
     login_session = 10 if session_queries() else 0
-    with django_assert_num_queries(login_session + 27):
+    with django_assert_num_queries(login_session + 23):
         client.post(CONFIRM_URL, {"code": code})
