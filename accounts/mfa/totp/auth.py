@@ -102,29 +102,39 @@ def verify_and_consume(authenticator, code):
     same code (even in different workers) cannot both pass. Steps only move forward: after a
     code of step ``s`` was accepted, no code of step ``<= s`` is.
     """
-    with transaction.atomic():
+    # No savepoint: nothing in the block raises on a wrong code, so there is nothing to roll
+    # back to; inside the request's transaction it only takes the lock.
+    with transaction.atomic(savepoint=False):
         locked = Authenticator.objects.select_for_update().filter(pk=authenticator.pk).first()
-        if locked is None or locked.type != Authenticator.Type.TOTP:
+        if locked is None or not consume_locked(locked, code):
             return False
-        try:
-            secret = read_secret(locked)
-        except (crypto.DecryptionError, KeyError):
-            logger.error("TOTP seed of authenticator %s cannot be decrypted", locked.pk)
-            return False
-        step = matching_step(secret, code)
-        if step is None:
-            return False
-        last_step = locked.data.get("last_step")
-        if last_step is not None and step <= last_step:
-            logger.warning(
-                "TOTP code replayed for user %s (step %s, last accepted %s)",
-                locked.user_id,
-                step,
-                last_step,
-            )
-            return False
-        locked.data = {**locked.data, "last_step": step}
-        locked.last_used_at = timezone.now()
-        locked.save(update_fields=["data", "last_used_at"])
     authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
+    return True
+
+
+def consume_locked(locked, code):
+    """``verify_and_consume`` for a row the caller has already locked (``select_for_update``
+    in the current transaction): check ``code``, store its step; True if accepted."""
+    if locked.type != Authenticator.Type.TOTP:
+        return False
+    try:
+        secret = read_secret(locked)
+    except (crypto.DecryptionError, KeyError):
+        logger.error("TOTP seed of authenticator %s cannot be decrypted", locked.pk)
+        return False
+    step = matching_step(secret, code)
+    if step is None:
+        return False
+    last_step = locked.data.get("last_step")
+    if last_step is not None and step <= last_step:
+        logger.warning(
+            "TOTP code replayed for user %s (step %s, last accepted %s)",
+            locked.user_id,
+            step,
+            last_step,
+        )
+        return False
+    locked.data = {**locked.data, "last_step": step}
+    locked.last_used_at = timezone.now()
+    locked.save(update_fields=["data", "last_used_at"])
     return True
