@@ -88,6 +88,18 @@ def main():
         help="a Python with Django 5.2 and django-allauth[mfa] installed",
     )
     parser.add_argument("--only", nargs="*", help="flow names to run (default: all)")
+    parser.add_argument(
+        "--before",
+        help="also time another checkout of this project (an export of main: git archive main"
+        " | tar -x -C DIR) in the same run, for a before/after table",
+    )
+    parser.add_argument(
+        "--chunks",
+        type=int,
+        default=3,
+        help="the rounds run in this many alternating turns of the sites, so that a change of "
+        "the machine's load hits them all alike (default 3)",
+    )
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--child", choices=["project", "allauth"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -95,54 +107,102 @@ def main():
     if args.child:
         return child(args.child, args.rounds, args.only, args.out)
 
+    sites = [("project", sys.executable, ROOT), ("allauth", args.allauth_python, ROOT)]
+    if args.before:
+        sites.insert(0, ("before", sys.executable, Path(args.before).resolve()))
+    chunks = max(1, min(args.chunks, args.rounds))
     results = {}
-    for site, python in (("project", sys.executable), ("allauth", args.allauth_python)):
-        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-            out = handle.name
-        command = [python, __file__, "--child", site, "--rounds", str(args.rounds), "--out", out]
-        if args.only:
-            command += ["--only", *args.only]
-        subprocess.run(command, check=True, cwd=ROOT)
-        results[site] = json.loads(Path(out).read_text())
-        os.unlink(out)
+    for chunk in range(chunks):
+        rounds = args.rounds // chunks + (1 if chunk < args.rounds % chunks else 0)
+        for site, python, root in sites:
+            print(f"chunk {chunk + 1}/{chunks}: {site}, {rounds} rounds", file=sys.stderr)
+            part = run_child(site, python, root, rounds, args.only)
+            merged = results.setdefault(site, {"_meta": part.pop("_meta")})
+            for name, result in part.items():
+                into = merged.setdefault(name, {"ms": [], "queries": []})
+                if "skipped" in result:
+                    merged[name] = result
+                elif "skipped" not in into:
+                    into["ms"] += result["ms"]
+                    into["queries"] += result["queries"]
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     print_table(results, args.rounds)
 
 
+def run_child(site, python, root, rounds, only):
+    """One site's flows in its own process (its own Django settings); their raw results."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
+        out = handle.name
+    kind = "allauth" if site == "allauth" else "project"
+    command = [python, __file__, "--child", kind, "--rounds", str(rounds), "--out", out]
+    if only:
+        command += ["--only", *only]
+    env = {**os.environ, "BENCH_PROJECT_ROOT": str(root)}
+    subprocess.run(command, check=True, cwd=root, env=env)
+    try:
+        return json.loads(Path(out).read_text())
+    finally:
+        os.unlink(out)
+
+
 def print_table(results, rounds):
-    project, allauth = results["project"], results["allauth"]
-    meta = project.pop("_meta"), allauth.pop("_meta")
+    meta = {site: result.pop("_meta") for site, result in results.items()}
+    before = results.get("before")
     print(
-        f"\n{meta[0]['vendor']}, db sessions, MD5 hasher, median of {rounds} rounds; "
-        f"Django {meta[0]['django']}, allauth {meta[1]['allauth']}\n"
+        f"\n{meta['project']['vendor']}, db sessions, MD5 hasher, median of {rounds} rounds "
+        f"(server time in the test client); Django {meta['project']['django']}, "
+        f"allauth {meta['allauth']['allauth']}\n"
     )
-    print("| flow | this site ms | allauth ms | time ratio | this site queries | allauth queries |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    time_ratios, query_ratios = [], []
+    head = ["flow"]
+    if before is not None:
+        head += ["before ms", "before queries"]
+    head += ["this site ms", "allauth ms", "time ratio", "this site queries", "allauth queries"]
+    print("| " + " | ".join(head) + " |")
+    print("| --- |" + " ---: |" * (len(head) - 1))
+    ratios = {"time": [], "queries": [], "before time": [], "before queries": []}
     for name, label in FLOWS:
-        if name not in project or name not in allauth:
+        rows = [results[site].get(name) for site in ("project", "allauth")]
+        if before is not None:
+            rows.append(before.get(name))
+        if any(row is None for row in rows):
             continue
-        mine, theirs = project[name], allauth[name]
-        if "skipped" in mine or "skipped" in theirs:
-            print(f"| {label} | skipped: {mine.get('skipped') or theirs.get('skipped')} |")
+        skipped = next((row["skipped"] for row in rows if "skipped" in row), None)
+        if skipped:
+            print(f"| {label} | skipped: {skipped} |")
             continue
-        ms_mine, ms_theirs = (statistics.median(r["ms"]) for r in (mine, theirs))
-        q_mine, q_theirs = (statistics.median(r["queries"]) for r in (mine, theirs))
-        time_ratios.append(ms_mine / ms_theirs)
-        query_ratios.append(q_mine / q_theirs)
-        print(
-            f"| {label} | {ms_mine:.2f} | {ms_theirs:.2f} | {ms_mine / ms_theirs:.2f}x "
-            f"| {q_mine:.0f} | {q_theirs:.0f} |"
-        )
+        ms = [statistics.median(row["ms"]) for row in rows]
+        queries = [statistics.median(row["queries"]) for row in rows]
+        cells = [label]
+        if before is not None:
+            cells += [f"{ms[2]:.2f}", f"{queries[2]:.0f}"]
+            ratios["before time"].append(ms[2] / ms[1])
+            ratios["before queries"].append(queries[2] / queries[1])
+        cells += [
+            f"{ms[0]:.2f}",
+            f"{ms[1]:.2f}",
+            f"{ms[0] / ms[1]:.2f}x",
+            f"{queries[0]:.0f}",
+            f"{queries[1]:.0f}",
+        ]
+        ratios["time"].append(ms[0] / ms[1])
+        ratios["queries"].append(queries[0] / queries[1])
+        print("| " + " | ".join(cells) + " |")
 
     def geomean(values):
         return math.exp(sum(math.log(v) for v in values) / len(values))
 
-    if time_ratios:
+    if ratios["time"]:
         print(
-            f"\ngeometric mean over {len(time_ratios)} flows: time {geomean(time_ratios):.2f}x, "
-            f"queries {geomean(query_ratios):.2f}x (this site / allauth; below 1 is faster)"
+            f"\ngeometric mean over {len(ratios['time'])} flows (this site / allauth; below 1 "
+            f"is faster): time {geomean(ratios['time']):.2f}x, "
+            f"queries {geomean(ratios['queries']):.2f}x"
+        )
+    if ratios["before time"]:
+        print(
+            f"before (the --before checkout / allauth): time "
+            f"{geomean(ratios['before time']):.2f}x, "
+            f"queries {geomean(ratios['before queries']):.2f}x"
         )
 
 
@@ -242,11 +302,16 @@ urlpatterns = [
 """
 
 
+def project_root():
+    """The checkout the "project" child imports (this one, or ``--before``'s)."""
+    return Path(os.environ.get("BENCH_PROJECT_ROOT") or ROOT)
+
+
 def setup_django(site):
     database = database_settings()
     suffix = f"{database['NAME'].rsplit('/', 1)[-1].removesuffix('.sqlite3')}_{site}"
     if site == "project":
-        sys.path.insert(0, str(ROOT))
+        sys.path.insert(0, str(project_root()))
         os.environ["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
         os.environ.setdefault("DJANGO_SESSION_ENGINE", "django.contrib.sessions.backends.db")
         os.environ.pop("REDIS_URL", None)  # the same locmem cache as the allauth site
