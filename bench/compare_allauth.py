@@ -93,57 +93,84 @@ def main():
         help="also time another checkout of this project (an export of main: git archive main"
         " | tar -x -C DIR) in the same run, for a before/after table",
     )
-    parser.add_argument(
-        "--chunks",
-        type=int,
-        default=3,
-        help="the rounds run in this many alternating turns of the sites, so that a change of "
-        "the machine's load hits them all alike (default 3)",
-    )
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("--child", choices=["project", "allauth"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=["project", "allauth"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.rounds, args.only, args.out)
+    if args.serve:
+        return serve(args.serve, args.only)
 
     sites = [("project", sys.executable, ROOT), ("allauth", args.allauth_python, ROOT)]
     if args.before:
         sites.insert(0, ("before", sys.executable, Path(args.before).resolve()))
-    chunks = max(1, min(args.chunks, args.rounds))
-    results = {}
-    for chunk in range(chunks):
-        rounds = args.rounds // chunks + (1 if chunk < args.rounds % chunks else 0)
-        for site, python, root in sites:
-            print(f"chunk {chunk + 1}/{chunks}: {site}, {rounds} rounds", file=sys.stderr)
-            part = run_child(site, python, root, rounds, args.only)
-            merged = results.setdefault(site, {"_meta": part.pop("_meta")})
-            for name, result in part.items():
-                into = merged.setdefault(name, {"ms": [], "queries": []})
-                if "skipped" in result:
-                    merged[name] = result
-                elif "skipped" not in into:
-                    into["ms"] += result["ms"]
-                    into["queries"] += result["queries"]
+    results = run_lockstep(sites, args.rounds, args.only)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     print_table(results, args.rounds)
 
 
-def run_child(site, python, root, rounds, only):
-    """One site's flows in its own process (its own Django settings); their raw results."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        out = handle.name
-    kind = "allauth" if site == "allauth" else "project"
-    command = [python, __file__, "--child", kind, "--rounds", str(rounds), "--out", out]
-    if only:
-        command += ["--only", *only]
-    env = {**os.environ, "BENCH_PROJECT_ROOT": str(root)}
-    subprocess.run(command, check=True, cwd=root, env=env)
+MARK = "@@BENCH@@ "
+
+
+class Server:
+    """A site's ``--serve`` child process, driven round by round."""
+
+    def __init__(self, site, python, root, only):
+        kind = "allauth" if site == "allauth" else "project"
+        command = [python, __file__, "--serve", kind]
+        if only:
+            command += ["--only", *only]
+        env = {**os.environ, "BENCH_PROJECT_ROOT": str(root)}
+        self.process = subprocess.Popen(
+            command, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.meta = self.answer()
+
+    def answer(self):
+        for line in self.process.stdout:
+            if line.startswith(MARK):
+                return json.loads(line[len(MARK) :])
+            sys.stderr.write(line)
+        raise RuntimeError(f"the benchmark server stopped (exit {self.process.wait()})")
+
+    def round(self, number):
+        self.process.stdin.write(f"round {number}\n")
+        self.process.stdin.flush()
+        return self.answer()
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.close()
+        for line in self.process.stdout:
+            sys.stderr.write(line)
+        self.process.wait()
+
+
+def run_lockstep(sites, rounds, only):
+    """Every site in its own process (two Django settings cannot share one), all taking turns
+    round by round (in a rotating order), so a change of the machine's load hits each alike."""
+    servers = {site: Server(site, python, root, only) for site, python, root in sites}
+    results = {site: {"_meta": server.meta} for site, server in servers.items()}
+    order = list(servers)
     try:
-        return json.loads(Path(out).read_text())
+        for number in range(rounds + 1):  # round 0 warms up (imports, templates, caches)
+            for site in order[number % len(order) :] + order[: number % len(order)]:
+                for name, result in servers[site].round(number).items():
+                    into = results[site].setdefault(name, {"ms": [], "cpu": [], "queries": []})
+                    if "skipped" in result:
+                        results[site][name] = result
+                    elif number and "skipped" not in into:
+                        for key in into:
+                            into[key].append(result[key])
+            print(f"round {number}/{rounds}", file=sys.stderr, flush=True)
     finally:
-        os.unlink(out)
+        for server in servers.values():
+            server.close()
+    return results
 
 
 def print_table(results, rounds):
@@ -204,6 +231,30 @@ def print_table(results, rounds):
             f"{geomean(ratios['before time']):.2f}x, "
             f"queries {geomean(ratios['before queries']):.2f}x"
         )
+    print_cpu_table(results)
+
+
+def print_cpu_table(results):
+    """CPU time of the serving process: on SQLite (in-process) the server's whole work, and
+    much less disturbed than wall time when other processes load the machine. On PostgreSQL
+    the database's own work is not in it: read the wall times there."""
+    sites = [site for site in ("before", "project", "allauth") if site in results]
+    print("\nCPU ms of the serving process (median):\n")
+    names = {"before": "before", "project": "this site", "allauth": "allauth"}
+    print("| flow | " + " | ".join(names[s] for s in sites) + " | ratio this site / allauth |")
+    print("| --- |" + " ---: |" * (len(sites) + 1))
+    ratios = []
+    for name, label in FLOWS:
+        rows = [results[site].get(name) for site in sites]
+        if any(row is None or "skipped" in row for row in rows):
+            continue
+        cpu = {site: statistics.median(row["cpu"]) for site, row in zip(sites, rows, strict=True)}
+        ratios.append(cpu["project"] / cpu["allauth"])
+        cells = [f"{cpu[site]:.2f}" for site in sites]
+        print(f"| {label} | " + " | ".join(cells) + f" | {ratios[-1]:.2f}x |")
+    if ratios:
+        mean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+        print(f"\ngeometric mean of the CPU ratios: {mean:.2f}x")
 
 
 # --- Child: one site ---------------------------------------------------------------------------
@@ -336,27 +387,61 @@ def setup_django(site):
         django.setup()
 
 
-def child(site, rounds, only, out):
+def _start(site):
     setup_django(site)
-    import django
     from django.db import connection
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        adapter = ProjectSite() if site == "project" else AllauthSite()
-        results = run_flows(adapter, rounds, only)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    return old_name, ProjectSite() if site == "project" else AllauthSite()
+
+
+def _meta(site):
+    import django
+    from django.db import connection
+
     meta = {"vendor": connection.vendor, "django": django.get_version()}
     if site == "allauth":
         import allauth
 
         meta["allauth"] = allauth.__version__
-    results["_meta"] = meta
+    return meta
+
+
+def child(site, rounds, only, out):
+    """Every round of one site in this process (for ``BENCH_SQL`` / ``BENCH_PROFILE``)."""
+    from django.db import connection
+
+    old_name, adapter = _start(site)
+    try:
+        results = run_flows(adapter, rounds, only)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    results["_meta"] = _meta(site)
     Path(out).write_text(json.dumps(results))
+
+
+def serve(site, only):
+    """One site's server for the lockstep run: a round per ``round N`` line on stdin, its
+    results as one ``@@BENCH@@`` line on stdout."""
+    from django.db import connection
+
+    old_name, adapter = _start(site)
+    names = [name for name, _ in FLOWS if not only or name in only]
+    profiles = {}
+    try:
+        print(MARK + json.dumps(_meta(site)), flush=True)
+        for line in sys.stdin:
+            command, _, argument = line.strip().partition(" ")
+            if command != "round":
+                break
+            result = run_round(adapter, names, int(argument), profiles)
+            print(MARK + json.dumps(result), flush=True)
+    finally:
+        print_profiles(profiles)
+        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 class Timer:
@@ -367,7 +452,7 @@ class Timer:
         from django.test.utils import CaptureQueriesContext
 
         self.capture = CaptureQueriesContext(connection)
-        self.seconds, self.queries, self.sql = 0.0, 0, []
+        self.seconds, self.cpu, self.queries, self.sql = 0.0, 0.0, 0, []
 
     profiler = None  # BENCH_PROFILE=<flow>: a cProfile.Profile over that flow's requests
 
@@ -375,11 +460,12 @@ class Timer:
         self.capture.__enter__()
         if self.profiler:
             self.profiler.enable()
-        self.started = time.perf_counter()
+        self.started, self.cpu_started = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc):
         self.seconds += time.perf_counter() - self.started
+        self.cpu += time.process_time() - self.cpu_started
         if self.profiler:
             self.profiler.disable()
         self.capture.__exit__(*exc)
@@ -387,35 +473,53 @@ class Timer:
         self.sql += [q["sql"] for q in self.capture.captured_queries]
 
 
-def run_flows(site, rounds, only):
+def run_round(site, names, number, profiles):
+    """One round of every flow in ``names``: ``{name: {"ms": .., "queries": ..}}``."""
     from django.core import mail
     from django.core.cache import cache
 
-    names = [name for name, _ in FLOWS if not only or name in only]
-    results = {name: {"ms": [], "queries": []} for name in names}
-    profiles = {}
-    for number in range(rounds + 1):  # round 0 warms up (imports, template loading)
-        for index, name in enumerate(names):
-            cache.clear()
-            mail.outbox = []
-            timer = Timer()
-            if number and os.environ.get("BENCH_PROFILE") == name:
-                timer.profiler = profiles.setdefault(name, cProfile.Profile())
-            try:
-                getattr(Flows(site, f"bench{number}x{index}"), name)(timer)
-            except Skip as skip:
-                results[name] = {"skipped": str(skip)}
-                continue
-            if number and "skipped" not in results[name]:
-                results[name]["ms"].append(timer.seconds * 1000)
-                results[name]["queries"].append(timer.queries)
-                if os.environ.get("BENCH_SQL") in (name, "all") and number == 1:
-                    print(f"--- {name}: {timer.queries} queries", file=sys.stderr)
-                    print("\n".join(timer.sql), file=sys.stderr)
+    results = {}
+    for index, name in enumerate(names):
+        cache.clear()
+        mail.outbox = []
+        timer = Timer()
+        if number and os.environ.get("BENCH_PROFILE") == name:
+            timer.profiler = profiles.setdefault(name, cProfile.Profile())
+        try:
+            getattr(Flows(site, f"bench{number}x{index}"), name)(timer)
+        except Skip as skip:
+            results[name] = {"skipped": str(skip)}
+            continue
+        results[name] = {
+            "ms": timer.seconds * 1000,
+            "cpu": timer.cpu * 1000,
+            "queries": timer.queries,
+        }
+        if os.environ.get("BENCH_SQL") in (name, "all") and number == 1:
+            print(f"--- {name}: {timer.queries} queries", file=sys.stderr)
+            print("\n".join(timer.sql), file=sys.stderr)
+    return results
+
+
+def print_profiles(profiles):
     for name, profiler in profiles.items():
-        print(f"--- profile of {name} ({rounds} rounds)", file=sys.stderr)
+        print(f"--- profile of {name}", file=sys.stderr)
         stats = pstats.Stats(profiler, stream=sys.stderr)
         stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_LINES", 60)))
+
+
+def run_flows(site, rounds, only):
+    names = [name for name, _ in FLOWS if not only or name in only]
+    results = {name: {"ms": [], "cpu": [], "queries": []} for name in names}
+    profiles = {}
+    for number in range(rounds + 1):  # round 0 warms up (imports, template loading)
+        for name, result in run_round(site, names, number, profiles).items():
+            if "skipped" in result:
+                results[name] = result
+            elif number and "skipped" not in results[name]:
+                for key in results[name]:
+                    results[name][key].append(result[key])
+    print_profiles(profiles)
     return results
 
 

@@ -19,7 +19,7 @@ Threat model, and why no slow hash is needed:
   secret with the same key, so the second factor is lost anyway. allauth stores one
   encrypted seed from which all codes derive, so it offers no more here.
 
-Hence a check costs no slow hash (one HMAC per stored code at most) and activation costs ten
+Hence a check costs no slow hash (one HMAC, compared with each stored hash) and activation costs ten
 HMACs, less than allauth's derivation. Sets made before this change (``iterations`` in
 their data, PBKDF2 of ``HMAC(key, code)`` with the set's salt) still verify, with one
 derivation per check, until they are used up or regenerated.
