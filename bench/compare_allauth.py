@@ -123,7 +123,7 @@ class Server:
         command = [python, __file__, "--serve", kind]
         if only:
             command += ["--only", *only]
-        env = {**os.environ, "BENCH_PROJECT_ROOT": str(root)}
+        env = {**os.environ, "BENCH_PROJECT_ROOT": str(root), "BENCH_SITE_NAME": site}
         self.process = subprocess.Popen(
             command, cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
@@ -360,7 +360,8 @@ def project_root():
 
 def setup_django(site):
     database = database_settings()
-    suffix = f"{database['NAME'].rsplit('/', 1)[-1].removesuffix('.sqlite3')}_{site}"
+    name = os.environ.get("BENCH_SITE_NAME", site)  # "before" and "project" run side by side
+    suffix = f"{database['NAME'].rsplit('/', 1)[-1].removesuffix('.sqlite3')}_{name}"
     if site == "project":
         sys.path.insert(0, str(project_root()))
         os.environ["DJANGO_SETTINGS_MODULE"] = "config.test_settings"
