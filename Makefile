@@ -8,7 +8,7 @@ RUN_ENV := DJANGO_DEBUG=1 EMAIL_URL=consolemail://
 PYTEST_ARGS ?=
 .DEFAULT_GOAL := run
 
-.PHONY: run test install install-dev migrate lint format check-deploy superuser clean
+.PHONY: run test install install-dev messages catalogues migrate lint format check-deploy superuser clean
 
 # Development settings for manage.py run by hand in this checkout (DEBUG on, mail to console).
 .env:
@@ -30,7 +30,20 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(STAMP)
 install-dev: $(DEV_STAMP) .env
 
-migrate: $(STAMP) .env
+# The translation catalogues (locale/*/LC_MESSAGES/django.po) compiled to .mo: msgfmt --check
+# where GNU gettext is installed, polib otherwise (config/catalogues.py).
+messages: $(STAMP)
+	$(BIN)/python -m config.catalogues
+
+# After changing a translatable string: refresh every catalogue from the code and templates
+# (needs GNU gettext), then translate what msgmerge marked new or fuzzy.
+MAKEMESSAGES := $(BIN)/python manage.py makemessages -l de -l fr -l es -l ar --no-obsolete \
+	--ignore=.venv --ignore=tests --ignore=bench --ignore=static --ignore=staticfiles \
+	--ignore=node_modules --ignore=locale
+catalogues: $(STAMP)
+	DJANGO_DEBUG=1 $(MAKEMESSAGES)
+
+migrate: $(STAMP) .env messages
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 
 # The mail worker (retries of mail the server could not send) runs beside the server and
@@ -43,7 +56,7 @@ run: migrate
 superuser: migrate
 	$(RUN_ENV) $(BIN)/python manage.py createsuperuser
 
-test: $(DEV_STAMP) .env
+test: $(DEV_STAMP) .env messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)

@@ -20,6 +20,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from accounts import app_settings
 from accounts.internal.conf import import_class
@@ -74,7 +75,7 @@ class DefaultAccountAdapter:
             and User.objects.filter(username__iexact=lookalike).exists()
         ):
             raise forms.ValidationError(
-                "A user with that username already exists.", code="username_taken"
+                _("A user with that username already exists."), code="username_taken"
             )
         return username
 
@@ -84,10 +85,12 @@ class DefaultAccountAdapter:
         return email
 
     def new_user(self, request: HttpRequest) -> User:
-        """An unsaved user instance for signup."""
+        """An unsaved user instance for signup, writing to its owner in the language they
+        signed up in (until they choose another)."""
+        from accounts.i18n import supported_language
         from accounts.models import User
 
-        return User()
+        return User(language=supported_language(getattr(request, "LANGUAGE_CODE", None)) or "")
 
     def populate_user(self, request: HttpRequest, user: User, data: dict[str, Any]) -> User:
         """Fill the new ``user`` from the signup data (the form's ``cleaned_data``).
@@ -147,7 +150,13 @@ class DefaultAccountAdapter:
     # --- Messages -----------------------------------------------------------------------------
 
     def add_message(self, request: HttpRequest, level: int, message: str) -> None:
-        """Show ``message`` on the next page (Django's messages framework by default)."""
+        """Show ``message`` on the next page (Django's messages framework by default).
+
+        Not for the JSON API (``/_allauth/``): an app shows its own feedback, and messages
+        left in the session would surface on the next HTML page, out of place.
+        """
+        if is_api_request(request):
+            return
         messages.add_message(request, level, message)
 
     # --- Mail ---------------------------------------------------------------------------------
@@ -164,7 +173,19 @@ class DefaultAccountAdapter:
     def render_mail(
         self, template_prefix: str, email: str, context: dict[str, Any], request=None
     ) -> EmailMultiAlternatives:
-        """``<prefix>_subject.txt`` / ``_message.txt`` and, when it exists, ``_message.html``."""
+        """``<prefix>_subject.txt`` / ``_message.txt`` and, when it exists, ``_message.html``.
+
+        Rendered in the recipient's language and time zone when the context names them
+        (``user``); else in the current ones (the visitor's, for mail to an address that has no
+        account). The worker sends what was rendered here, so retries keep the language.
+        """
+        from accounts.i18n import override_for_user
+
+        recipient = context.get("user")
+        with override_for_user(recipient if hasattr(recipient, "language") else None):
+            return self._render_mail(template_prefix, email, context, request)
+
+    def _render_mail(self, template_prefix, email, context, request) -> EmailMultiAlternatives:
         ctx = {**self.mail_context(request), **context}
         subject = render_to_string(f"{template_prefix}_subject.txt", ctx, request=request)
         subject = " ".join(subject.splitlines()).strip()
@@ -201,6 +222,13 @@ class DefaultAccountAdapter:
         the mail was queued."""
         self.send_mail(template_prefix, email, context, request=request)
         return True
+
+
+def is_api_request(request: HttpRequest | None) -> bool:
+    """Whether ``request`` is one of the JSON API's (``/_allauth/``, ``accounts.headless``):
+    its endpoints are marked with the methods they serve."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and hasattr(match.func, "headless_methods")
 
 
 def get_adapter(request: HttpRequest | None = None) -> DefaultAccountAdapter:

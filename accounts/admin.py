@@ -2,6 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from accounts.flows.delete_account import delete_account_now
 from accounts.flows.invitations import create_invitation
@@ -24,7 +27,7 @@ class UserCreationAdminForm(AdminUserCreationForm):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("username") and not cleaned.get("email"):
-            raise forms.ValidationError("Give a username or an email address.")
+            raise forms.ValidationError(_("Give a username or an email address."))
         return cleaned
 
 
@@ -44,19 +47,39 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email")
     actions = ["end_all_sessions", "delete_accounts_now"]
 
-    @admin.action(description="End all sessions", permissions=["change"])
+    @admin.action(description=_lazy("End all sessions"), permissions=["change"])
     def end_all_sessions(self, request, queryset):
         """Sign the selected users out everywhere, now (logged with the staff member as actor)."""
         count = sum(end_all_sessions_by_staff(request, user=user) for user in queryset)
-        self.message_user(request, f"Ended {count} session(s) of {len(queryset)} user(s).")
+        users = len(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Ended %(sessions)s of %(users)d user.",
+                "Ended %(sessions)s of %(users)d users.",
+                users,
+            )
+            % {
+                "sessions": ngettext("%(count)d session", "%(count)d sessions", count)
+                % {"count": count},
+                "users": users,
+            },
+        )
 
-    @admin.action(description="Delete now (audited, no grace period)", permissions=["delete"])
+    @admin.action(
+        description=_lazy("Delete now (audited, no grace period)"), permissions=["delete"]
+    )
     def delete_accounts_now(self, request, queryset):
         """Delete the selected accounts at once, with ``account_deleted`` (staff as actor)."""
         users = [user for user in queryset if user.pk != request.user.pk]
         for user in users:
             delete_account_now(request, user=user, actor=request.user)
-        self.message_user(request, f"Deleted {len(users)} account(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Deleted %(count)d account.", "Deleted %(count)d accounts.", len(users))
+            % {"count": len(users)},
+            messages.SUCCESS,
+        )
 
     def delete_model(self, request, obj):
         """The admin's own delete page deletes through the flow too (``account_deleted``
@@ -77,17 +100,31 @@ class EmailAddressAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     actions = ["mark_verified"]
 
-    @admin.action(description="Mark selected addresses as verified", permissions=["change"])
+    @admin.action(description=_lazy("Mark selected addresses as verified"), permissions=["change"])
     def mark_verified(self, request, queryset):
         """Verify through the flow, so ``email_confirmed`` is sent with the admin's request."""
         results = [verify_address(request, email_address=a) for a in queryset.order_by("pk")]
         done = results.count(Verification.CONFIRMED)
         taken = results.count(Verification.TAKEN)
-        self.message_user(request, f"{done} address(es) marked as verified.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d address marked as verified.",
+                "%(count)d addresses marked as verified.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
         if taken:
             self.message_user(
                 request,
-                f"{taken} address(es) skipped: already verified by another account.",
+                ngettext(
+                    "%(count)d address skipped: already verified by another account.",
+                    "%(count)d addresses skipped: already verified by another account.",
+                    taken,
+                )
+                % {"count": taken},
                 messages.WARNING,
             )
 
@@ -118,10 +155,10 @@ class InvitationAdmin(admin.ModelAdmin):
         """A new invitation gets its key here (``invitation_created``, staff as actor)."""
         if change:
             return super().save_model(request, obj, form, change)
-        _, link = create_invitation(request, invitation=obj)
+        _invitation, link = create_invitation(request, invitation=obj)
         self.message_user(
             request,
-            f"Send this single-use signup link (shown only now): {link}",
+            _("Send this single-use signup link (shown only now): %(link)s") % {"link": link},
             messages.SUCCESS,
         )
 

@@ -14,6 +14,7 @@ FORM_NAMES = (
     "confirm_login_code",
     "confirm_password_reset_code",
     "login",
+    "preferences",
     "reauthenticate",
     "request_login_code",
     "reset_password",

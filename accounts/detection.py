@@ -32,6 +32,7 @@ import ipaddress
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings
 from accounts.adapter import get_adapter
@@ -41,6 +42,12 @@ from accounts.signals import suspicious_activity
 
 MANY_ACCOUNTS = "many_accounts_from_one_source"
 MANY_NETWORKS = "one_account_from_many_networks"
+
+# What the staff alert calls each reason (the code itself stays in the signal and audit rows).
+REASON_LABELS = {
+    MANY_ACCOUNTS: _("many accounts failing from one source"),
+    MANY_NETWORKS: _("one account failing from many networks"),
+}
 
 
 def network_of(ip: str) -> str:
@@ -123,8 +130,15 @@ def mail_staff(request: HttpRequest, *, reason: str, details: dict) -> int:
     adapter = get_adapter(request)
     staff = get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email="")
     sent = 0
-    for member in staff.only("pk", "email"):
-        context = {"reason": reason, "details": details, "staff": member}
+    for member in staff.only("pk", "username", "email", "language", "timezone"):
+        # ``user`` is the recipient: the alert is written in that staff member's language.
+        context = {
+            "reason": reason,
+            "reason_label": REASON_LABELS.get(reason, reason),
+            "details": details,
+            "staff": member,
+            "user": member,
+        }
         # A staff alert, not a user's security notice: ACCOUNT_EMAIL_NOTIFICATIONS does not
         # silence it. The outbox never lets a failing mail server fail the login.
         adapter.send_mail("account/email/attack_detected", member.email, context, request=request)

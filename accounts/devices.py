@@ -10,6 +10,7 @@ import ipaddress
 from functools import lru_cache
 
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from ua_parser import parse
 
 from accounts.httpkit import get_client_ip, get_user_agent
@@ -36,12 +37,12 @@ def describe_user_agent(user_agent):
     """The browser and system in words: "Firefox on Windows", "Unknown browser"."""
     browser, system = _families(user_agent)
     if browser and system:
-        return f"{browser} on {system}"
+        return _("%(browser)s on %(system)s") % {"browser": browser, "system": system}
     if browser:
         return browser
     if system:
-        return f"A browser on {system}"
-    return "Unknown browser"
+        return _("A browser on %(system)s") % {"system": system}
+    return _("Unknown browser")
 
 
 def ip_network(ip):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class FlowError(ValidationError):
@@ -55,4 +56,4 @@ class RateLimited(FlowError):
         self.user = user
 
 
-DEFAULT_MESSAGE = "Too many attempts. Please wait a few minutes, then try again."
+DEFAULT_MESSAGE = _("Too many attempts. Please wait a few minutes, then try again.")

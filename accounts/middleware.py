@@ -33,3 +33,42 @@ class SecurityHeadersMiddleware:
             return True
         user = getattr(request, "user", None)  # absent for static files (WhiteNoise)
         return user is not None and user.is_authenticated
+
+
+class UserPreferencesMiddleware:
+    """A signed-in user's remembered language, and everyone's time zone, for this request.
+
+    After ``LocaleMiddleware`` (which chose from the language cookie and ``Accept-Language``)
+    and ``AuthenticationMiddleware``: a user's saved language wins, as it is their own choice
+    made on another device too. The zone is the user's saved one, else the one the browser
+    reported in the ``tz`` cookie (static/js/preferences.js); the first reported zone of a user
+    who has none is remembered for their mail (one UPDATE, once).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone, translation
+
+        from accounts.flows.preferences import remember_detected_timezone
+        from accounts.i18n import supported_language, valid_timezone
+
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in:
+            language = supported_language(user.language)
+            if language:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        detected = valid_timezone(request.COOKIES.get("tz"))
+        zone = (valid_timezone(user.timezone) if signed_in else None) or detected
+        if signed_in and detected and not user.timezone:
+            remember_detected_timezone(request, zone=detected)
+        if zone:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            # Both are thread-local: the next request on this thread starts afresh.
+            timezone.deactivate()

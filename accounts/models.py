@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AccountUserManager(UserManager):
@@ -43,16 +45,23 @@ class User(AbstractUser):
     # Optional: email-only sites (``ACCOUNT_SIGNUP_FIELDS`` without "username") store NULL,
     # which the case-insensitive unique constraint lets many accounts share.
     username = models.CharField(
-        "username",
+        _("username"),
         max_length=150,
         unique=True,
         null=True,
         blank=True,
-        help_text="150 characters or fewer. Letters, digits and @/./+/-/_ only. "
-        "Empty for accounts that sign in by email address.",
+        help_text=_(
+            "150 characters or fewer. Letters, digits and @/./+/-/_ only. "
+            "Empty for accounts that sign in by email address."
+        ),
         validators=[UnicodeUsernameValidator()],
-        error_messages={"unique": "A user with that username already exists."},
+        error_messages={"unique": _("A user with that username already exists.")},
     )
+
+    # The language and time zone this person reads the site and their mail in (accounts/i18n.py).
+    # Blank until chosen or detected: the request's language / the site's zone apply.
+    language = models.CharField(_("language"), max_length=16, blank=True, default="")
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
 
     objects = AccountUserManager()
 
@@ -100,8 +109,8 @@ class EmailAddress(models.Model):
     objects = EmailAddressQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "email address"
-        verbose_name_plural = "email addresses"
+        verbose_name = _("email address")
+        verbose_name_plural = _("email addresses")
         constraints = [
             models.UniqueConstraint("user", Lower("email"), name="accounts_email_user_ci_unique"),
             models.UniqueConstraint(
@@ -151,9 +160,9 @@ class VerificationCode(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        LOGIN = "login", "Login"
-        EMAIL_VERIFICATION = "email_verification", "Email verification"
-        PASSWORD_RESET = "password_reset", "Password reset"
+        LOGIN = "login", pgettext_lazy("code purpose", "Login")
+        EMAIL_VERIFICATION = "email_verification", _("Email verification")
+        PASSWORD_RESET = "password_reset", _("Password reset")
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE)
@@ -182,7 +191,7 @@ class Invitation(models.Model):
 
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     email = models.EmailField(
-        max_length=254, blank=True, help_text="Optional: only this address may use the link."
+        max_length=254, blank=True, help_text=_("Optional: only this address may use the link.")
     )
     note = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
-from django.utils import translation
 
 from accounts import app_settings
 from accounts.adapter import get_adapter
@@ -57,15 +55,6 @@ def primary_address(user) -> str:
     return address.email if address is not None else (user.email or "")
 
 
-def user_language(request: HttpRequest | None, user) -> str:
-    """The language to write to ``user`` in: their own (a ``language`` attribute, if the
-    site's user model has one), else the one their browser asked for, else the site's."""
-    language = getattr(user, "language", "") or ""
-    if not language and request is not None:
-        language = translation.get_language_from_request(request)
-    return language or settings.LANGUAGE_CODE
-
-
 def send_security_notice(
     request: HttpRequest | None,
     *,
@@ -83,8 +72,8 @@ def send_security_notice(
     recipient = to if to is not None else primary_address(user)
     if not recipient:
         return False
-    with translation.override(user_language(request, user)):
-        template = TEMPLATES.get(notice, f"account/email/{notice}")
-        return get_adapter(request).send_notification_mail(
-            template, recipient, {"user": user, **context}, request=request
-        )
+    # Rendered in ``user``'s language and zone by the adapter (accounts.i18n.override_for_user).
+    template = TEMPLATES.get(notice, f"account/email/{notice}")
+    return get_adapter(request).send_notification_mail(
+        template, recipient, {"user": user, **context}, request=request
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import include, path, re_path
 
-from accounts.views import auth, codes, data, email, passkey_signup, password, reauth
+from accounts.views import auth, codes, data, email, passkey_signup, password, preferences, reauth
 
 urlpatterns = [
     # Signup, login, logout (views/auth.py)
@@ -55,6 +55,7 @@ urlpatterns = [
         name="account_reset_password_from_key",
     ),
     # The user's own data (views/data.py)
+    path("preferences/", preferences.preferences, name="account_preferences"),
     path("delete/", data.delete_account, name="account_delete"),
     path("delete/cancel/", data.cancel_deletion, name="account_delete_cancel"),
     path("export/", data.export_data, name="account_export"),

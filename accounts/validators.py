@@ -4,6 +4,8 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import app_settings
 
@@ -17,13 +19,21 @@ class MaximumLengthValidator:
     def validate(self, password, user=None):
         if len(password) > self.max_length:
             raise ValidationError(
-                "This password is too long. It must contain at most %(max_length)d characters.",
+                ngettext(
+                    "This password is too long. It must contain at most %(max_length)d character.",
+                    "This password is too long. It must contain at most %(max_length)d characters.",
+                    self.max_length,
+                ),
                 code="password_too_long",
                 params={"max_length": self.max_length},
             )
 
     def get_help_text(self):
-        return f"Your password can be up to {self.max_length} characters long."
+        return ngettext(
+            "Your password can be up to %(max_length)d character long.",
+            "Your password can be up to %(max_length)d characters long.",
+            self.max_length,
+        ) % {"max_length": self.max_length}
 
 
 # --- Usernames ------------------------------------------------------------------------------
@@ -87,7 +97,7 @@ def validate_username_not_reserved(value):
     """Refuse names of roles and of the site itself, whatever their case, separators or
     look-alike letters (``Ad.Min``, or ``ADMIN`` with a Cyrillic ``A``, U+0410)."""
     if _reserved_form(value) in reserved_usernames():
-        raise ValidationError("This username is reserved. Choose another one.", code="reserved")
+        raise ValidationError(_("This username is reserved. Choose another one."), code="reserved")
 
 
 def character_script(char):
@@ -134,7 +144,7 @@ def validate_username_single_script(value):
     if len(scripts) <= 1 or any(scripts <= allowed for allowed in _ALLOWED_SCRIPT_MIXES):
         return
     raise ValidationError(
-        "This username mixes letters from different alphabets. Use one alphabet.",
+        _("This username mixes letters from different alphabets. Use one alphabet."),
         code="mixed_script",
     )
 

@@ -10,20 +10,24 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Max, Min
-from django.http import StreamingHttpResponse
-from django.urls import reverse
-from django.utils import timezone
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import ratelimit
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.flows.lockouts import lift_lockout
-from activity import partitioning
+from activity import display, partitioning
 from activity.models import (
     AppendOnlyQuerySet,
     LoginLog,
@@ -158,10 +162,9 @@ class _Echo:
         return value
 
 
-@admin.action(description="Export selected rows to CSV", permissions=["view"])
-def export_csv(modeladmin, request, queryset):
-    """Stream the rows as CSV, a chunk at a time, so a big export never sits in memory."""
-    fields = modeladmin.csv_fields
+def csv_response(queryset, fields):
+    """Stream ``fields`` of the rows as CSV, a chunk at a time, so a big export never sits in
+    memory. Only the listed columns go out (never the session hash), formulas defused."""
     writer = csv.writer(_Echo())
 
     def rows():
@@ -173,6 +176,11 @@ def export_csv(modeladmin, request, queryset):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@admin.action(description=_("Export selected rows to CSV"), permissions=["view"])
+def export_csv(modeladmin, request, queryset):
+    return csv_response(queryset, modeladmin.csv_fields)
 
 
 class ReadOnlyLogAdmin(admin.ModelAdmin):
@@ -195,6 +203,58 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
     actions = [export_csv]
     ordering = ("-created_at", "-pk")
     csv_fields = ()
+    # The detail page shows these instead of the raw columns (codes, JSON, ids).
+    detail_replacements = {
+        "reason": ("reason_label",),
+        "extra": ("extra_details",),
+        "user_agent": ("user_agent", "browser"),
+    }
+
+    class Media:
+        css = {"all": ("css/admin-logs.css",)}
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="{}_{}_export".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        info = self.opts.app_label, self.opts.model_name
+        extra_context = {
+            **(extra_context or {}),
+            "export_url": reverse(
+                "admin:{}_{}_export".format(*info), current_app=self.admin_site.name
+            ),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def export_view(self, request):
+        """The "Export to CSV" button: every row of the list as filtered and searched now
+        (all pages), streamed. Its own view, so the changelist's queries stay as they are."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        request.GET = request.GET.copy()
+        request.GET.pop("p", None)  # all pages, whatever page the button was pressed on
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            info = self.opts.app_label, self.opts.model_name
+            return HttpResponseRedirect(reverse("admin:{}_{}_changelist".format(*info)))
+        return csv_response(changelist.queryset, self.csv_fields)
+
+    def get_fields(self, request, obj=None):
+        fields = []
+        for field in self.model._meta.fields:
+            if field.name == "id":
+                continue
+            fields.extend(self.detail_replacements.get(field.name, (field.name,)))
+        return fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -225,9 +285,37 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields] + list(self.readonly_fields)
+        return [f.name for f in self.model._meta.fields] + [
+            name for names in self.detail_replacements.values() for name in names
+        ]
 
-    @admin.display(description="user", ordering="username")
+    @admin.display(description=_("when"), ordering="created_at")
+    def when(self, obj):
+        """A compact date and time (the full one is on the row's page)."""
+        return formats.date_format(timezone.localtime(obj.created_at), "Y-m-d H:i")
+
+    @admin.display(description=_("IP address"), ordering="ip_address")
+    def ip(self, obj):
+        return obj.ip_address or "—"
+
+    @admin.display(description=_("browser"))
+    def browser(self, obj):
+        """ "Firefox on Linux"; the full user agent on hover (and on the row's page)."""
+        if not obj.user_agent:
+            return "—"
+        return format_html(
+            '<span title="{}">{}</span>', obj.user_agent, display.browser_summary(obj.user_agent)
+        )
+
+    @admin.display(description=_("reason"))
+    def reason_label(self, obj):
+        return display.reason_label(getattr(obj, "reason", "")) or "—"
+
+    @admin.display(description=_("details"))
+    def extra_details(self, obj):
+        return display.definition_list(obj.extra)
+
+    @admin.display(description=_("user"), ordering="username")
     def user_link(self, obj):
         if obj.user_id is None:
             return obj.username or "—"
@@ -237,7 +325,7 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
 
 @admin.register(LoginLog)
 class LoginLogAdmin(ReadOnlyLogAdmin):
-    list_display = ("created_at", "event", "user_link", "method", "reason", "ip_address", "agent")
+    list_display = ("when", "event", "user_link", "ip", "browser", "method", "reason_label")
     list_filter = ("event", "method", "created_at")
     csv_fields = (
         "created_at",
@@ -252,14 +340,10 @@ class LoginLogAdmin(ReadOnlyLogAdmin):
         "path",
     )
 
-    @admin.display(description="user agent")
-    def agent(self, obj):
-        return obj.user_agent[:60]
-
 
 @admin.register(SecurityLog)
 class SecurityLogAdmin(ReadOnlyLogAdmin):
-    list_display = ("created_at", "event", "user_link", "actor_link", "ip_address", "details")
+    list_display = ("when", "event", "user_link", "ip", "browser", "actor_link", "details")
     list_select_related = ("user", "actor")
     csv_fields = (
         "created_at",
@@ -274,29 +358,28 @@ class SecurityLogAdmin(ReadOnlyLogAdmin):
         "extra",
     )
 
-    @admin.display(description="actor")
+    @admin.display(description=_("actor"))
     def actor_link(self, obj):
         if obj.actor_id is None:
             return "—"
         url = reverse("admin:accounts_user_change", args=[obj.actor_id])
         return format_html('<a href="{}">{}</a>', url, obj.actor.get_username())
 
-    @admin.display(description="details")
+    @admin.display(description=_("details"))
     def details(self, obj):
-        return ", ".join(f"{key}={value}" for key, value in sorted(obj.extra.items()))[:120]
+        return display.summary_text(obj.extra, limit=50) or "—"
 
 
 @admin.register(MFALog)
 class MFALogAdmin(ReadOnlyLogAdmin):
     list_display = (
-        "created_at",
+        "when",
         "event",
-        "method",
         "user_link",
-        "authenticator_id",
-        "passwordless",
-        "reauthentication",
-        "ip_address",
+        "ip",
+        "browser",
+        "authenticator",
+        "occasion",
     )
     list_filter = ("event", "method", "passwordless", "reauthentication", "created_at")
     csv_fields = (
@@ -311,6 +394,34 @@ class MFALogAdmin(ReadOnlyLogAdmin):
         "ip_address",
         "user_agent",
     )
+    detail_replacements = {
+        **ReadOnlyLogAdmin.detail_replacements,
+        "authenticator_id": ("authenticator_details",),
+    }
+
+    @admin.display(description=_("when used"))
+    def occasion(self, obj):
+        """One short column for the two flags (the filters keep them apart)."""
+        if obj.reauthentication:
+            return _("Reauthentication")
+        if obj.passwordless:
+            return _("Passwordless sign-in")
+        return _("Sign-in")
+
+    @admin.display(description=_("authenticator"))
+    def authenticator(self, obj):
+        """The type, linked to the authenticator's page; no query per row (the list's
+        query count is pinned): its name is on the row's page."""
+        if obj.authenticator_id is None:
+            return "—"
+        url = reverse("admin:mfa_authenticator_change", args=[obj.authenticator_id])
+        return format_html(
+            '<a href="{}">{}</a>', url, obj.get_method_display() or _("Authenticator")
+        )
+
+    @admin.display(description=_("authenticator"))
+    def authenticator_details(self, obj):
+        return display.authenticator_html(obj.authenticator_id, obj.get_method_display())
 
 
 class UserProfileInline(admin.StackedInline):
@@ -341,15 +452,15 @@ class UserProfileInline(admin.StackedInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="activity")
+    @admin.display(description=_("activity"))
     def activity_links(self, profile):
         query = urlencode({"user__id__exact": profile.user_id})
         links = [
             (reverse(f"admin:activity_{model._meta.model_name}_changelist") + "?" + query, label)
             for model, label in (
-                (LoginLog, "Logins"),
-                (SecurityLog, "Security events"),
-                (MFALog, "MFA uses"),
+                (LoginLog, _("Logins")),
+                (SecurityLog, _("Security events")),
+                (MFALog, _("MFA uses")),
             )
         ]
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
@@ -378,11 +489,11 @@ LOCKED_NOW_SCAN_LIMIT = 500
 
 
 class LockedNowFilter(admin.SimpleListFilter):
-    title = "locked now"
+    title = _("locked now")
     parameter_name = "locked"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes")]
+        return [("yes", _("Yes"))]
 
     def queryset(self, request, queryset):
         if self.value() != "yes":
@@ -399,11 +510,11 @@ class LockedNowFilter(admin.SimpleListFilter):
 
 
 class TargetFilter(admin.SimpleListFilter):
-    title = "aimed at"
+    title = _("aimed at")
     parameter_name = "target"
 
     def lookups(self, request, model_admin):
-        return [("account", "An account"), ("ip", "An IP address only")]
+        return [("account", _("An account")), ("ip", _("An IP address only"))]
 
     def queryset(self, request, queryset):
         if self.value() == "account":
@@ -413,14 +524,15 @@ class TargetFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Lift the lockout (account and IP)", permissions=["lift"])
+@admin.action(description=_("Lift the lockout (account and IP)"), permissions=["lift"])
 def lift_lockouts(modeladmin, request, queryset):
     """Forget the attempts counted against each selected row's account and IP; audited with
     the staff member as actor."""
     targets = {(row.user, row.ip_address) for row in queryset.select_related("user")}
     for user, ip in targets:
         lift_lockout(request, user=user, ip=ip, actor=request.user)
-    modeladmin.message_user(request, f"Lifted {len(targets)} lockout(s).", messages.SUCCESS)
+    message = ngettext("Lifted %(count)d lockout.", "Lifted %(count)d lockouts.", len(targets))
+    modeladmin.message_user(request, message % {"count": len(targets)}, messages.SUCCESS)
 
 
 @admin.register(RateLimitRefusal)
@@ -428,7 +540,7 @@ class RateLimitRefusalAdmin(ReadOnlyLogAdmin):
     """Recent rate-limit refusals by account and by IP; filter on "locked now" to see the
     current lockouts, and lift them (or run ``manage.py unlock_account``)."""
 
-    list_display = ("created_at", "action", "user_link", "ip_address", "locked_now")
+    list_display = ("when", "action", "user_link", "ip", "browser", "locked_now")
     list_filter = (LockedNowFilter, TargetFilter, "created_at")
     actions = [lift_lockouts, export_csv]
     csv_fields = SecurityLogAdmin.csv_fields
@@ -439,10 +551,11 @@ class RateLimitRefusalAdmin(ReadOnlyLogAdmin):
     def has_lift_permission(self, request):
         return request.user.has_perm("accounts.change_user")
 
-    @admin.display(description="action")
+    @admin.display(description=_("action"))
     def action(self, obj):
-        return obj.extra.get("action", "")
+        code = obj.extra.get("action", "")
+        return str(display.ACTIONS.get(code, code)) or "—"
 
-    @admin.display(description="locked now", boolean=True)
+    @admin.display(description=_("locked now"), boolean=True)
     def locked_now(self, obj):
         return bool(ratelimit.locked_actions(ip=obj.ip_address, user_id=obj.user_id))

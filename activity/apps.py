@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ActivityConfig(AppConfig):
     """Receives the account signals and writes the audit logs."""
 
     name = "activity"
-    verbose_name = "Activity"
+    verbose_name = _("Activity")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

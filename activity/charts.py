@@ -6,6 +6,9 @@ no inline styles: colours come from CSS classes in ``activity/dashboard.css``).
 
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
 
 @dataclass
 class Bar:
@@ -41,6 +44,11 @@ def _nice_max(value):
     return 10 * magnitude  # pragma: no cover
 
 
+def _day(day):
+    """ "Nov 28" in the viewer's language."""
+    return date_format(day, "M d")
+
+
 def day_bars(rows, series, *, width=720, height=200, label_every=5):
     """Grouped vertical bars, one group per day.
 
@@ -66,15 +74,16 @@ def day_bars(rows, series, *, width=720, height=200, label_every=5):
                     width=round(max(bar_w - 1, 1), 1),
                     height=round(bar_h, 1),
                     value=value,
-                    title=f"{row['day']:%b %d}: {value} {label.lower()}",
+                    title=_("%(day)s: %(label)s %(count)s")
+                    % {"day": _day(row["day"]), "label": label, "count": value},
                     css=css,
                 )
             )
         if index == len(rows) - 1:
-            chart.labels.append((width - right, height - 6, f"{row['day']:%b %d}", "end"))
+            chart.labels.append((width - right, height - 6, _day(row["day"]), "end"))
         elif index % label_every == 0 and index < len(rows) - label_every / 2:
             chart.labels.append(
-                (round(x0 + group * 0.4, 1), height - 6, f"{row['day']:%b %d}", "middle")
+                (round(x0 + group * 0.4, 1), height - 6, _day(row["day"]), "middle")
             )
     for fraction in (0, 0.5, 1):
         value = maximum * fraction
@@ -101,7 +110,7 @@ def horizontal_bars(rows, *, value_key, label_key, css="bar-primary", width=400,
                 width=round(max(bar_w, 1 if value else 0), 1),
                 height=row_h - 8,
                 value=value,
-                title=f"{label}: {value}",
+                title=_("%(label)s: %(count)s") % {"label": label, "count": value},
                 css=css,
             )
         )

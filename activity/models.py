@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -94,26 +96,26 @@ class LoginLog(AuditLog):
     """A login, a logout or a failed login (with the identifier typed, never the password)."""
 
     class Event(models.TextChoices):
-        LOGIN = "login", "Login"
-        LOGOUT = "logout", "Logout"
-        FAILED = "failed", "Failed login"
+        LOGIN = "login", _("Login")
+        LOGOUT = "logout", _("Logout")
+        FAILED = "failed", _("Failed login")
 
     class Method(models.TextChoices):
-        PASSWORD = "password", "Password"
-        TOTP = "totp", "Password + TOTP"
-        RECOVERY_CODES = "recovery_codes", "Password + recovery code"
-        WEBAUTHN = "webauthn", "Password + security key"
-        PASSKEY = "passkey", "Passkey"
-        SOCIALACCOUNT = "socialaccount", "Social account"
-        CODE = "code", "Mailed code"
+        PASSWORD = "password", _("Password")
+        TOTP = "totp", _("Password + TOTP")
+        RECOVERY_CODES = "recovery_codes", _("Password + recovery code")
+        WEBAUTHN = "webauthn", _("Password + security key")
+        PASSKEY = "passkey", _("Passkey")
+        SOCIALACCOUNT = "socialaccount", _("Social account")
+        CODE = "code", _("Mailed code")
 
     event = models.CharField(max_length=20, choices=Event.choices)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
     reason = models.CharField(max_length=40, blank=True)
 
     class Meta(AuditLog.Meta):
-        verbose_name = "login log entry"
-        verbose_name_plural = "login log"
+        verbose_name = _("login log entry")
+        verbose_name_plural = _("login log")
         indexes = log_indexes("activity_login")
 
     def __str__(self):
@@ -128,46 +130,46 @@ class SecurityLog(AuditLog):
     """
 
     class Event(models.TextChoices):
-        SIGNUP = "signup", "Signed up"
-        PASSWORD_CHANGED = "password_changed", "Password changed"
-        PASSWORD_SET = "password_set", "Password set"
-        PASSWORD_RESET = "password_reset", "Password reset"
-        EMAIL_ADDED = "email_added", "Email added"
-        EMAIL_REMOVED = "email_removed", "Email removed"
-        EMAIL_CHANGED = "email_changed", "Primary email changed"
-        EMAIL_CONFIRMED = "email_confirmed", "Email confirmed"
-        EMAIL_CONFIRMATION_SENT = "email_confirmation_sent", "Verification mail sent"
-        TOTP_ADDED = "totp_added", "TOTP activated"
-        TOTP_REMOVED = "totp_removed", "TOTP deactivated"
-        RECOVERY_CODES_ADDED = "recovery_codes_added", "Recovery codes generated"
-        RECOVERY_CODES_REMOVED = "recovery_codes_removed", "Recovery codes removed"
-        RECOVERY_CODES_RESET = "recovery_codes_reset", "Recovery codes regenerated"
-        WEBAUTHN_ADDED = "webauthn_added", "Security key added"
-        WEBAUTHN_REMOVED = "webauthn_removed", "Security key removed"
-        REAUTHENTICATED = "reauthenticated", "Reauthenticated"
-        SESSIONS_ENDED = "sessions_ended", "Sessions ended"
-        NEW_DEVICE_LOGIN = "new_device_login", "Login from a new device"
-        RATE_LIMITED = "rate_limited", "Rate limited / locked out"
-        LOGIN_LOCKED = "login_locked", "Logins locked after failures"
-        LOGIN_UNLOCKED = "login_unlocked", "Login lockout lifted"
-        SUSPICIOUS_ACTIVITY = "suspicious_activity", "Suspicious activity"
-        ACTIVITY_PRUNED = "activity_pruned", "Old activity pruned"
-        SOCIALACCOUNT_ADDED = "socialaccount_added", "Social account connected"
-        SOCIALACCOUNT_UPDATED = "socialaccount_updated", "Social account signed in"
-        SOCIALACCOUNT_REMOVED = "socialaccount_removed", "Social account disconnected"
-        CODE_SENT = "code_sent", "Code mailed"
-        CODE_ACCEPTED = "code_accepted", "Code accepted"
-        CODE_REJECTED = "code_rejected", "Wrong code"
-        BROWSER_TRUSTED = "browser_trusted", "Browser trusted (skips the second factor)"
-        TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", "Trusted browsers revoked"
-        INVITATION_CREATED = "invitation_created", "Signup invitation created"
-        INVITATION_ACCEPTED = "invitation_accepted", "Signed up with an invitation"
-        MFA_SETUP_REQUIRED = "mfa_setup_required", "Sent to set up two-factor (required)"
-        ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", "Account deletion requested"
-        ACCOUNT_DELETION_CANCELLED = "account_deletion_cancelled", "Account deletion cancelled"
-        ACCOUNT_DELETED = "account_deleted", "Account deleted"
-        DATA_EXPORTED = "data_exported", "Data downloaded"
-        LOCKOUT_LIFTED = "lockout_lifted", "Lockout lifted"
+        SIGNUP = "signup", _("Signed up")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_SET = "password_set", _("Password set")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        EMAIL_ADDED = "email_added", _("Email added")
+        EMAIL_REMOVED = "email_removed", _("Email removed")
+        EMAIL_CHANGED = "email_changed", _("Primary email changed")
+        EMAIL_CONFIRMED = "email_confirmed", _("Email confirmed")
+        EMAIL_CONFIRMATION_SENT = "email_confirmation_sent", _("Verification mail sent")
+        TOTP_ADDED = "totp_added", _("TOTP activated")
+        TOTP_REMOVED = "totp_removed", _("TOTP deactivated")
+        RECOVERY_CODES_ADDED = "recovery_codes_added", _("Recovery codes generated")
+        RECOVERY_CODES_REMOVED = "recovery_codes_removed", _("Recovery codes removed")
+        RECOVERY_CODES_RESET = "recovery_codes_reset", _("Recovery codes regenerated")
+        WEBAUTHN_ADDED = "webauthn_added", _("Security key added")
+        WEBAUTHN_REMOVED = "webauthn_removed", _("Security key removed")
+        REAUTHENTICATED = "reauthenticated", _("Reauthenticated")
+        SESSIONS_ENDED = "sessions_ended", _("Sessions ended")
+        NEW_DEVICE_LOGIN = "new_device_login", _("Login from a new device")
+        RATE_LIMITED = "rate_limited", _("Rate limited / locked out")
+        LOGIN_LOCKED = "login_locked", _("Logins locked after failures")
+        LOGIN_UNLOCKED = "login_unlocked", _("Login lockout lifted")
+        SUSPICIOUS_ACTIVITY = "suspicious_activity", _("Suspicious activity")
+        ACTIVITY_PRUNED = "activity_pruned", _("Old activity pruned")
+        SOCIALACCOUNT_ADDED = "socialaccount_added", _("Social account connected")
+        SOCIALACCOUNT_UPDATED = "socialaccount_updated", _("Social account signed in")
+        SOCIALACCOUNT_REMOVED = "socialaccount_removed", _("Social account disconnected")
+        CODE_SENT = "code_sent", _("Code mailed")
+        CODE_ACCEPTED = "code_accepted", _("Code accepted")
+        CODE_REJECTED = "code_rejected", _("Wrong code")
+        BROWSER_TRUSTED = "browser_trusted", _("Browser trusted (skips the second factor)")
+        TRUSTED_BROWSERS_REVOKED = "trusted_browsers_revoked", _("Trusted browsers revoked")
+        INVITATION_CREATED = "invitation_created", _("Signup invitation created")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Signed up with an invitation")
+        MFA_SETUP_REQUIRED = "mfa_setup_required", _("Sent to set up two-factor (required)")
+        ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", _("Account deletion requested")
+        ACCOUNT_DELETION_CANCELLED = "account_deletion_cancelled", _("Account deletion cancelled")
+        ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+        DATA_EXPORTED = "data_exported", _("Data downloaded")
+        LOCKOUT_LIFTED = "lockout_lifted", _("Lockout lifted")
 
     event = models.CharField(max_length=40, choices=Event.choices)
     actor = models.ForeignKey(
@@ -179,8 +181,8 @@ class SecurityLog(AuditLog):
     )
 
     class Meta(AuditLog.Meta):
-        verbose_name = "security log entry"
-        verbose_name_plural = "security log"
+        verbose_name = _("security log entry")
+        verbose_name_plural = _("security log")
         indexes = log_indexes("activity_security")
 
     def __str__(self):
@@ -191,13 +193,13 @@ class MFALog(AuditLog):
     """One use or failure of a second factor (at login, or when reauthenticating)."""
 
     class Event(models.TextChoices):
-        USED = "used", "Used"
-        FAILED = "failed", "Failed"
+        USED = "used", _("Used")
+        FAILED = "failed", _("Failed")
 
     class Method(models.TextChoices):
-        TOTP = "totp", "TOTP"
-        RECOVERY_CODES = "recovery_codes", "Recovery codes"
-        WEBAUTHN = "webauthn", "WebAuthn"
+        TOTP = "totp", _("TOTP")
+        RECOVERY_CODES = "recovery_codes", _("Recovery codes")
+        WEBAUTHN = "webauthn", _("WebAuthn")
 
     event = models.CharField(max_length=20, choices=Event.choices)
     method = models.CharField(max_length=20, choices=Method.choices, blank=True)
@@ -207,8 +209,8 @@ class MFALog(AuditLog):
     reauthentication = models.BooleanField(default=False)
 
     class Meta(AuditLog.Meta):
-        verbose_name = "MFA log entry"
-        verbose_name_plural = "MFA log"
+        verbose_name = _("MFA log entry")
+        verbose_name_plural = _("MFA log")
         indexes = log_indexes("activity_mfa", covering=("event", "method"))
 
     def __str__(self):
@@ -234,12 +236,12 @@ class UserProfile(models.Model):
     trial_ends_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "profile"
+        verbose_name = _("profile")
 
     def __str__(self):
         # The admin's inline heading reads "Profile: profile of alice"; the inline formset
         # has already cached ``user``, so naming it costs no query there.
-        return f"profile of {self.user.get_username()}"
+        return gettext("profile of %(name)s") % {"name": self.user.get_username()}
 
     @property
     def trial_active(self):
@@ -258,8 +260,8 @@ class RateLimitRefusal(SecurityLog):
 
     class Meta:
         proxy = True
-        verbose_name = "rate-limit refusal"
-        verbose_name_plural = "lockouts and refusals"
+        verbose_name = _("rate-limit refusal")
+        verbose_name_plural = _("lockouts and refusals")
 
 
 class EventCount(models.Model):

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts.devices import describe_user_agent
@@ -26,18 +27,18 @@ def dashboard(request, *, admin_site):
     mfa_use = selectors.mfa_use_by_method(days=30)
     context = {
         **admin_site.each_context(request),
-        "title": "Activity dashboard",
+        "title": _("Activity dashboard"),
         "logins": logins,
         "logins_chart": charts.day_bars(
             logins,
-            [("logins", "Logins", "bar-login"), ("failed", "Failed logins", "bar-failed")],
+            [("logins", _("Logins"), "bar-login"), ("failed", _("Failed logins"), "bar-failed")],
         ),
         "login_totals": {
             "logins": sum(row["logins"] for row in logins),
             "failed": sum(row["failed"] for row in logins),
         },
         "signups": signups,
-        "signups_chart": charts.day_bars(signups, [("signups", "Signups", "bar-signup")]),
+        "signups_chart": charts.day_bars(signups, [("signups", _("Signups"), "bar-signup")]),
         "signup_total": sum(row["signups"] for row in signups),
         "failed_ips": failed_ips,
         "failed_ips_chart": charts.horizontal_bars(

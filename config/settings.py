@@ -80,11 +80,13 @@ MIDDLEWARE = [
     "accounts.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     # CORS for the JSON API only (CORS_URLS_REGEX); inert until origins are configured.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserPreferencesMiddleware",
     "activity.middleware.ReferralMiddleware",
     "accounts.usersessions.middleware.UserSessionMiddleware",
     "accounts.mfa.required.RequireMFAMiddleware",
@@ -107,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.preferences",
             ],
         },
     },
@@ -219,7 +222,19 @@ EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- I18N -----------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English is the source language; de, fr, es and ar (right to left) have complete catalogues
+# under locale/ (compiled by `make`). LocaleMiddleware picks the visitor's language (their
+# choice, then Accept-Language); accounts.middleware.UserPreferencesMiddleware applies a signed-in
+# user's remembered language and time zone (accounts/i18n.py).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -14,6 +14,16 @@ from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.mfa import T0
 
 
+def pytest_configure(config):
+    """Compile stale translation catalogues once, before any worker starts (``make`` does the
+    same), so a plain ``pytest`` run sees the current translations."""
+    if not hasattr(config, "workerinput"):
+        from config.catalogues import compile_catalogue, stale_catalogues
+
+        for po in stale_catalogues():
+            compile_catalogue(po)
+
+
 @pytest.fixture(autouse=True)
 def _clock_at_window_start():
     """Start every test at the top of the current hour, with the clock ticking.

@@ -27,6 +27,7 @@ from django.db.models import F
 from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts import ratelimit
 from accounts.adapter import get_adapter
@@ -35,9 +36,9 @@ from accounts.exceptions import FlowError
 from accounts.models import User, VerificationCode
 from accounts.signals import verification_code_accepted, verification_code_sent
 
-INCORRECT_CODE = "Incorrect code."
-CODE_EXPIRED = "The code has expired or was already used. Ask for a new one."
-TOO_MANY_WRONG_CODES = "Too many wrong codes. Ask for a new one."
+INCORRECT_CODE = _("Incorrect code.")
+CODE_EXPIRED = _("The code has expired or was already used. Ask for a new one.")
+TOO_MANY_WRONG_CODES = _("Too many wrong codes. Ask for a new one.")
 
 
 class CodeProcess:

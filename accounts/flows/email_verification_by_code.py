@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.adapter import get_adapter
 from accounts.exceptions import FlowError
@@ -40,7 +41,9 @@ def confirm_email_verification_code(request: HttpRequest, *, code: str) -> HttpR
     adapter = get_adapter(request)
     if result == Verification.TAKEN:
         raise FlowError(TAKEN_MESSAGE % {"email": address.email}, code="taken", status=409)
-    adapter.add_message(request, messages.SUCCESS, f"You have confirmed {address.email}.")
+    adapter.add_message(
+        request, messages.SUCCESS, _("You have confirmed %(email)s.") % {"email": address.email}
+    )
     user = row.user
     if request.user.is_authenticated:
         return HttpResponseRedirect(reverse("account_email"))

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings
 from accounts.adapter import get_adapter
@@ -25,7 +26,7 @@ from accounts.signals import invitation_accepted, invitation_created
 
 __all__ = ["accept_invitation", "create_invitation", "get_pending_invitation", "open_invitation"]
 
-INVITATION_UNUSABLE = "This invitation has been used or has expired."
+INVITATION_UNUSABLE = _("This invitation has been used or has expired.")
 
 
 def create_invitation(
@@ -82,7 +83,7 @@ def accept_invitation(request: HttpRequest, *, user: User) -> Invitation | None:
         and (invitation.email.lower() != (user.email or "").lower())
     ):
         raise FlowError(
-            "This invitation is for another email address.", code="invitation_other_email"
+            _("This invitation is for another email address."), code="invitation_other_email"
         )
     claimed = Invitation.objects.filter(pk=pk, used_at__isnull=True, expires_at__gt=now).update(
         used_at=now, used_by=user

@@ -15,15 +15,17 @@ from django.contrib.auth import login as django_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings, detection, ratelimit
 from accounts.adapter import get_adapter
 from accounts.app_settings import EmailVerification
-from accounts.authentication import record_authentication
+from accounts.authentication import is_signup_login, record_authentication
 from accounts.deletion import offer_deletion_cancel, pending_deletion
 from accounts.device_cookies import failed_login_key, issue_device_cookie, report_if_locked
 from accounts.exceptions import FlowError
 from accounts.flows.email_verification import send_verification_email
+from accounts.flows.feedback import announce_login
 from accounts.flows.login_code import require_login_code
 from accounts.flows.new_device import notify_if_new_device
 from accounts.httpkit import absolute_url
@@ -44,8 +46,8 @@ PENDING_LOGIN_SESSION_KEY = "account_pending_login"
 PENDING_LOGIN_TIMEOUT = 15 * 60
 BACKEND = "accounts.backends.UsernameOrEmailBackend"
 
-INVALID_LOGIN = "The username/email and password you entered do not match."
-TOO_MANY_ATTEMPTS = (
+INVALID_LOGIN = _("The username/email and password you entered do not match.")
+TOO_MANY_ATTEMPTS = _(
     "Too many failed login attempts. Try again in a few minutes, or reset your password."
 )
 
@@ -309,6 +311,8 @@ def perform_login(
     if remember is False:
         mark_session_not_remembered(request)
     record_session(request, user)
+    if not is_signup_login(request):  # a signup says its own welcome (flows.signup)
+        announce_login(request, user=user)
     adapter = get_adapter(request)
     if response is None:
         response = HttpResponseRedirect(redirect_url or adapter.get_login_redirect_url(request))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts import ratelimit
 from accounts.adapter import get_adapter
@@ -30,7 +31,7 @@ from accounts.mfa.utils import has_second_factor
 from accounts.models import EmailAddress, User
 from accounts.signals import authentication_step_completed
 
-TOO_MANY_REQUESTS = "Too many codes were asked for. Wait a few minutes, then try again."
+TOO_MANY_REQUESTS = _("Too many codes were asked for. Wait a few minutes, then try again.")
 
 
 def request_login_code(request: HttpRequest, *, email: str, redirect_url: str | None) -> None:

@@ -3,6 +3,7 @@
 from django.contrib.auth import logout as django_logout
 from django.http import HttpRequest
 
+from accounts.flows.feedback import announce_logout
 from accounts.usersessions.store import forget_session
 
 
@@ -17,3 +18,9 @@ def logout_user(request: HttpRequest) -> None:
         return
     forget_session(request.session.session_key)
     django_logout(request)
+
+
+def sign_out(request: HttpRequest) -> None:
+    """The user asked to sign out: end the session and say so on the next page."""
+    logout_user(request)
+    announce_logout(request)

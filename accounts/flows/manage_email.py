@@ -14,6 +14,9 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
@@ -42,18 +45,20 @@ class Verification(enum.StrEnum):
     GONE = "gone"
 
 
-TAKEN_MESSAGE = (
+TAKEN_MESSAGE = _lazy(
     "%(email)s is already verified by another account, so it cannot be confirmed for this one."
 )
 
 
 def wait_message(email: str) -> str:
     minutes = cooldown_minutes()
-    unit = "minute" if minutes == 1 else "minutes"
-    return (
-        f"A confirmation mail was sent to {email} a moment ago. Check your inbox (and spam "
-        f"folder), or wait {minutes} {unit} before asking for another."
-    )
+    return ngettext(
+        "A confirmation mail was sent to %(email)s a moment ago. Check your inbox (and spam "
+        "folder), or wait %(minutes)d minute before asking for another.",
+        "A confirmation mail was sent to %(email)s a moment ago. Check your inbox (and spam "
+        "folder), or wait %(minutes)d minutes before asking for another.",
+        minutes,
+    ) % {"email": email, "minutes": minutes}
 
 
 def verified_elsewhere(email_address: EmailAddress) -> bool:
@@ -109,7 +114,7 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
         request,
         "manage_email",
         user=user,
-        message="You have changed your addresses too often. Wait a minute, then try again.",
+        message=_("You have changed your addresses too often. Wait a minute, then try again."),
     )
     _add_email.send(sender=user.__class__, email=email, user=user)
     # The form counted the addresses already, but concurrent adds would all pass that count:
@@ -131,7 +136,12 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     # ACCOUNT_CHANGE_EMAIL: one address plus one pending change (dropped just above).
     if (count or 0) >= limit and not app_settings.CHANGE_EMAIL:
         raise FlowError(
-            f"You can have at most {limit} email addresses. Remove one first.",
+            ngettext(
+                "You can have at most %(max)d email address. Remove one first.",
+                "You can have at most %(max)d email addresses. Remove one first.",
+                limit,
+            )
+            % {"max": limit},
             code="too_many",
             field="email",
         )
@@ -142,15 +152,22 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     except IntegrityError:
         # The same address was added a moment ago (another tab): unique per user.
         raise FlowError(
-            "This address is already on your account.", code="duplicate", field="email"
+            _("This address is already on your account."), code="duplicate", field="email"
         ) from None
     sent = _send_verification(request, address)
     email_added.send(sender=EmailAddress, request=request, user=user, email_address=address)
     if sent:
-        _message(request, messages.SUCCESS, f"Confirmation e-mail sent to {address.email}.")
+        _message(
+            request,
+            messages.SUCCESS,
+            _("Confirmation email sent to %(email)s.") % {"email": address.email},
+        )
     else:
         _message(
-            request, messages.WARNING, f"{address.email} was added. {wait_message(address.email)}"
+            request,
+            messages.WARNING,
+            _("%(email)s was added. %(wait)s")
+            % {"email": address.email, "wait": wait_message(address.email)},
         )
     primary = _primary_of(user)
     if primary is not None:
@@ -170,13 +187,13 @@ def remove_email(request: HttpRequest, *, user: User, email_address: EmailAddres
         others = EmailAddress.objects.filter(user=user).exclude(pk=email_address.pk).exists()
         if others:
             raise FlowError(
-                "You cannot remove your primary address. Make another address primary first.",
+                _("You cannot remove your primary address. Make another address primary first."),
                 code="primary",
                 field="email",
             )
         if not app_settings.ALLOW_REMOVING_LAST_EMAIL:
             raise FlowError(
-                "You cannot remove your only email address. Add another one first.",
+                _("You cannot remove your only email address. Add another one first."),
                 code="last",
                 field="email",
             )
@@ -186,7 +203,7 @@ def remove_email(request: HttpRequest, *, user: User, email_address: EmailAddres
         user.email = ""
         user.save(update_fields=["email"])
     email_removed.send(sender=EmailAddress, request=request, user=user, email_address=email_address)
-    _message(request, messages.SUCCESS, f"Removed {removed}.")
+    _message(request, messages.SUCCESS, _("Removed %(email)s.") % {"email": removed})
     primary = _primary_of(user)
     _notify(
         request, "email_removed", primary.email if primary else removed, user=user, email=removed
@@ -209,16 +226,20 @@ def mark_primary(request: HttpRequest, *, user: User, email_address: EmailAddres
     old = next((row for row in rows.values() if row.primary), None)
     if address is None:
         raise FlowError(
-            "That is not one of your email addresses.", code="invalid_choice", field="email"
+            _("That is not one of your email addresses."), code="invalid_choice", field="email"
         )
     if not address.verified:
         raise FlowError(
-            "Only a verified address can be primary. Confirm it first (check your inbox).",
+            _("Only a verified address can be primary. Confirm it first (check your inbox)."),
             code="unverified",
             field="email",
         )
     if old is not None and old.pk == address.pk:
-        _message(request, messages.INFO, f"{address.email} is already your primary address.")
+        _message(
+            request,
+            messages.INFO,
+            _("%(email)s is already your primary address.") % {"email": address.email},
+        )
         return
     if old is not None:
         old.primary = False
@@ -235,7 +256,11 @@ def mark_primary(request: HttpRequest, *, user: User, email_address: EmailAddres
             from_email_address=old,
             to_email_address=address,
         )
-    _message(request, messages.SUCCESS, f"{address.email} is now your primary address.")
+    _message(
+        request,
+        messages.SUCCESS,
+        _("%(email)s is now your primary address.") % {"email": address.email},
+    )
     if old is not None:
         _notify(
             request,
@@ -252,13 +277,21 @@ def resend_verification(request: HttpRequest, *, user: User, email_address: Emai
     if email_address.user_id == user.pk:
         email_address.user = user  # the mail names the user: no lazy query for it
     if email_address.verified:
-        _message(request, messages.INFO, f"{email_address.email} is already verified.")
+        _message(
+            request,
+            messages.INFO,
+            _("%(email)s is already verified.") % {"email": email_address.email},
+        )
         return
     if not _send_verification(request, email_address):
         ratelimit.refuse(
             request, "confirm_email", user=user, message=wait_message(email_address.email)
         )
-    _message(request, messages.SUCCESS, f"Confirmation e-mail sent to {email_address.email}.")
+    _message(
+        request,
+        messages.SUCCESS,
+        _("Confirmation email sent to %(email)s.") % {"email": email_address.email},
+    )
 
 
 # No savepoint of its own: it raises nothing the caller would catch (a lost race ends in the
@@ -326,9 +359,9 @@ def confirm_email(request: HttpRequest, *, confirmation: EmailConfirmation) -> V
     email = confirmation.email_address.email
     result = verify_address(request, email_address=confirmation.email_address)
     if result == Verification.CONFIRMED:
-        _message(request, messages.SUCCESS, f"You have confirmed {email}.")
+        _message(request, messages.SUCCESS, _("You have confirmed %(email)s.") % {"email": email})
     elif result == Verification.ALREADY_VERIFIED:
-        _message(request, messages.INFO, f"{email} was already confirmed.")
+        _message(request, messages.INFO, _("%(email)s was already confirmed.") % {"email": email})
     elif result == Verification.TAKEN:
         _message(request, messages.ERROR, TAKEN_MESSAGE % {"email": email})
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.adapter import get_adapter
 from accounts.models import User
@@ -50,7 +51,7 @@ def change_password(request: HttpRequest, *, user: User, password: str) -> None:
     current_key = keep_session_after_password_change(request, user)
     password_changed.send(sender=user.__class__, request=request, user=user)
     end_user_sessions(request, user, keep_session_key=current_key)
-    get_adapter(request).add_message(request, messages.SUCCESS, "Your password was changed.")
+    get_adapter(request).add_message(request, messages.SUCCESS, _("Your password was changed."))
     notify(request, user, "account/email/password_changed")
 
 
@@ -62,5 +63,5 @@ def set_password(request: HttpRequest, *, user: User, password: str) -> None:
     current_key = keep_session_after_password_change(request, user)
     password_set.send(sender=user.__class__, request=request, user=user)
     end_user_sessions(request, user, keep_session_key=current_key)
-    get_adapter(request).add_message(request, messages.SUCCESS, "Your password was set.")
+    get_adapter(request).add_message(request, messages.SUCCESS, _("Your password was set."))
     notify(request, user, "account/email/password_set")

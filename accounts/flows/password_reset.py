@@ -14,6 +14,7 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import base36_to_int, int_to_base36
+from django.utils.translation import gettext_lazy as _
 
 from accounts import ratelimit
 from accounts.adapter import get_adapter
@@ -32,8 +33,8 @@ RESET_URL_KEY = "set-password"
 # Django's tokens are ~40 characters; anything much longer is not one and is not stored.
 RESET_KEY_MAX_LENGTH = 100
 _MAX_PK = 2**63 - 1
-USED_KEY = "This password reset link was already used or is no longer valid."
-TOO_MANY_REQUESTS = "Too many password reset requests. Please try again later."
+USED_KEY = _("This password reset link was already used or is no longer valid.")
+TOO_MANY_REQUESTS = _("Too many password reset requests. Please try again later.")
 
 
 def find_reset_recipients(email: str) -> list[tuple[User, str]]:

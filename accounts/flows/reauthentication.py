@@ -1,6 +1,7 @@
 """Reauthentication: proving again who one is before a sensitive action."""
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
 
 from accounts import ratelimit
 from accounts.authentication import record_authentication
@@ -8,7 +9,7 @@ from accounts.exceptions import FlowError
 from accounts.signals import authentication_step_completed
 from accounts.usersessions.store import rotate_session
 
-INCORRECT_PASSWORD = "Incorrect password."
+INCORRECT_PASSWORD = _("Incorrect password.")
 
 
 def reauthenticate_by_password(

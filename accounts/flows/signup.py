@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings, ratelimit
 from accounts.adapter import get_adapter
@@ -15,13 +16,14 @@ from accounts.authentication import record_authentication
 from accounts.exceptions import FlowError
 from accounts.flows.address_owner import mail_address
 from accounts.flows.email_code import pretend_verification_code
+from accounts.flows.feedback import announce_confirmation_sent, announce_signup
 from accounts.flows.invitations import accept_invitation
 from accounts.flows.login import perform_login
 from accounts.httpkit import absolute_url
 from accounts.models import EmailAddress, User
 from accounts.signals import user_signed_up
 
-USERNAME_TAKEN = "A user with that username already exists."
+USERNAME_TAKEN = _("A user with that username already exists.")
 
 
 def find_verified_owner(email: str) -> User | None:
@@ -88,8 +90,11 @@ def complete_signup(
     user_signed_up.send(sender=user.__class__, request=request, user=user)
     accept_invitation(request, user=user)  # a closed signup's invitation is used up here
     if mode == EmailVerification.MANDATORY:
+        if email:
+            announce_confirmation_sent(request, email=email)  # as pretend_signup says it
         return HttpResponseRedirect(reverse("account_email_verification_sent"))
     record_authentication(request, method="password", signup=True)
+    announce_signup(request, user=user, email=email)  # whoever holds the address
     return perform_login(request, user=user, redirect_url=redirect_url, response=response)
 
 
@@ -101,6 +106,7 @@ def pretend_signup(request: HttpRequest, *, owner: User, email: str, password: s
     """
     User().set_password(password)
     pretend_verification_code(request, email=email)  # by-code mode: the same code page
+    announce_confirmation_sent(request, email=email)  # the same words as a real signup
     if ratelimit.consume(request, "confirm_email", key=email.lower()):
         get_adapter(request).send_mail(
             "account/email/account_already_exists",

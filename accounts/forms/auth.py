@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings
 from accounts.adapter import get_adapter
@@ -18,22 +19,23 @@ from accounts.models import EmailAddress, User
 
 class SignupForm(forms.Form):
     error_messages = {
-        "username_taken": "A user with that username already exists.",
-        "email_taken": "A user is already registered with this email address.",
-        "password_mismatch": "The two password fields didn't match.",
+        "username_taken": _("A user with that username already exists."),
+        "email_taken": _("A user is already registered with this email address."),
+        "password_mismatch": _("The two password fields didn't match."),
     }
 
     username = forms.CharField(
+        label=_("Username"),
         max_length=150,
         validators=[UnicodeUsernameValidator()],
-        help_text="Letters, digits and @/./+/-/_ only.",
+        help_text=_("Letters, digits and @/./+/-/_ only."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    password1 = NewPasswordField(label="Password")
-    password2 = NewPasswordField(label="Password (again)")
+    password1 = NewPasswordField(label=_("Password"))
+    password2 = NewPasswordField(label=_("Password (again)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,12 +90,12 @@ class LoginForm(forms.Form):
     budget is spent before the hasher runs and every failure reads the same."""
 
     login = forms.CharField(
-        label="Username or email",
+        label=_("Username or email"),
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = PasswordField()
-    remember = forms.BooleanField(label="Remember me", required=False)
+    password = PasswordField(label=_("Password"))
+    remember = forms.BooleanField(label=_("Remember me"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,8 @@
 """Forms of the email-addresses page: choose one of *your* addresses, or add a new one."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from accounts import app_settings
 from accounts.adapter import get_adapter
@@ -26,8 +28,8 @@ class EmailAddressChoiceField(forms.ModelChoiceField):
         kwargs.setdefault(
             "error_messages",
             {
-                "required": "Choose one of your email addresses.",
-                "invalid_choice": "That is not one of your email addresses.",
+                "required": _("Choose one of your email addresses."),
+                "invalid_choice": _("That is not one of your email addresses."),
             },
         )
         super().__init__(queryset=user_addresses(user), to_field_name="email", **kwargs)
@@ -56,7 +58,7 @@ class EmailActionForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"] = EmailAddressChoiceField(user, label="Email address")
+        self.fields["email"] = EmailAddressChoiceField(user, label=_("Email address"))
 
 
 class AddEmailForm(forms.Form):
@@ -67,14 +69,23 @@ class AddEmailForm(forms.Form):
     """
 
     error_messages = {
-        "duplicate": "This address is already on your account.",
-        "too_many": "You can have at most %(max)d email addresses. Remove one first.",
+        "duplicate": _("This address is already on your account."),
+        "too_many": ngettext_lazy(
+            "You can have at most %(max)d email address. Remove one first.",
+            "You can have at most %(max)d email addresses. Remove one first.",
+            "max",
+        ),
     }
 
     email = forms.EmailField(
-        label="New email address",
+        label=_("New email address"),
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "placeholder": "you@example.com"}),
+        widget=forms.EmailInput(
+            attrs={
+                "autocomplete": "email",
+                "placeholder": pgettext_lazy("example email address", "you@example.com"),
+            }
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):

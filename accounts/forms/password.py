@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms.fields import NewPasswordField, PasswordField
 
@@ -16,7 +17,7 @@ class NewPasswordMixin:
     error before anything reaches the hasher.
     """
 
-    new_password_messages = {"password_mismatch": "The two password fields didn't match."}
+    new_password_messages = {"password_mismatch": _("The two password fields didn't match.")}
 
     def clean_new_password(self, cleaned, user):
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
@@ -39,11 +40,11 @@ class NewPasswordMixin:
 class ChangePasswordForm(NewPasswordMixin, forms.Form):
     """The current password, then the new one twice."""
 
-    error_messages = {"incorrect_password": "Please type your current password."}
+    error_messages = {"incorrect_password": _("Please type your current password.")}
 
-    oldpassword = PasswordField(label="Current password")
-    password1 = NewPasswordField(label="New password", help_text=_password_help_text)
-    password2 = NewPasswordField(label="New password (again)")
+    oldpassword = PasswordField(label=_("Current password"))
+    password1 = NewPasswordField(label=_("New password"), help_text=_password_help_text)
+    password2 = NewPasswordField(label=_("New password (again)"))
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
@@ -67,8 +68,8 @@ class ChangePasswordForm(NewPasswordMixin, forms.Form):
 class SetPasswordForm(NewPasswordMixin, forms.Form):
     """A first password for a user who has none (no current password to ask for)."""
 
-    password1 = NewPasswordField(label="Password", help_text=_password_help_text)
-    password2 = NewPasswordField(label="Password (again)")
+    password1 = NewPasswordField(label=_("Password"), help_text=_password_help_text)
+    password2 = NewPasswordField(label=_("Password (again)"))
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
@@ -85,7 +86,7 @@ class ResetPasswordForm(forms.Form):
     """The address to mail a reset link to (the flow budgets the request)."""
 
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -94,5 +95,5 @@ class ResetPasswordForm(forms.Form):
 class ResetPasswordKeyForm(SetPasswordForm):
     """The new password for the user the (already checked) reset key belongs to."""
 
-    password1 = NewPasswordField(label="New password", help_text=_password_help_text)
-    password2 = NewPasswordField(label="New password (again)")
+    password1 = NewPasswordField(label=_("New password"), help_text=_password_help_text)
+    password2 = NewPasswordField(label=_("New password (again)"))

@@ -9,13 +9,14 @@ own subclasses (``ACCOUNT_FORMS``) get the same treatment through ``super().__in
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings
 
 LOGIN_LABELS = {
-    frozenset({"username"}): ("Username", "username"),
-    frozenset({"email"}): ("Email", "email"),
-    frozenset({"username", "email"}): ("Username or email", "username"),
+    frozenset({"username"}): (_("Username"), "username"),
+    frozenset({"email"}): (_("Email"), "email"),
+    frozenset({"username", "email"}): (_("Username or email"), "username"),
 }
 
 
@@ -29,7 +30,7 @@ def configure_signup_form(form: forms.BaseForm) -> None:
             form.fields[name].required = fields[name]["required"]
     if "email2" in fields:
         form.fields["email2"] = forms.EmailField(
-            label="Email (again)",
+            label=_("Email (again)"),
             max_length=254,
             required=fields["email2"]["required"],
             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -47,7 +48,7 @@ def add_honeypot(form: forms.BaseForm) -> None:
     if name and name not in form.fields:
         form.fields[name] = forms.CharField(
             required=False,
-            label="Leave this field empty",
+            label=_("Leave this field empty"),
             widget=forms.TextInput(
                 attrs={"autocomplete": "off", "tabindex": "-1", "class": "account-honeypot"}
             ),
@@ -69,13 +70,15 @@ def clean_signup_policies(form: forms.BaseForm, cleaned: dict) -> None:
             form.add_error(
                 "email2",
                 forms.ValidationError(
-                    "You must type the same email each time.", code="email_mismatch"
+                    _("You must type the same email each time."), code="email_mismatch"
                 ),
             )
     if not cleaned.get("username") and not cleaned.get("email") and not form.errors:
         form.add_error(
             None,
-            forms.ValidationError("Give a username or an email address.", code="username_or_email"),
+            forms.ValidationError(
+                _("Give a username or an email address."), code="username_or_email"
+            ),
         )
 
 

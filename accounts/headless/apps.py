@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HeadlessConfig(AppConfig):
@@ -6,7 +7,7 @@ class HeadlessConfig(AppConfig):
 
     name = "accounts.headless"
     label = "headless"
-    verbose_name = "Headless API"
+    verbose_name = _("Headless API")
 
     def ready(self):
         from accounts.headless import checks  # noqa: F401  (registers the system checks)

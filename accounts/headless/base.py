@@ -27,6 +27,7 @@ from django.contrib.auth import get_user
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -374,18 +375,20 @@ def _parse_body(request: HttpRequest, model: type[pydantic.BaseModel] | None):
         return None
     raw = request.body
     if len(raw) > MAX_BODY:
-        raise Refusal(error(400, "The request body is too large.", code="invalid"))
+        raise Refusal(error(400, _("The request body is too large."), code="invalid"))
     try:
         payload = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise Refusal(error(400, "The request body is not valid JSON.", code="invalid")) from None
+        raise Refusal(
+            error(400, _("The request body is not valid JSON."), code="invalid")
+        ) from None
     try:
         return model.model_validate(payload)
     except pydantic.ValidationError as exc:
         items = []
         for item in exc.errors(include_url=False, include_context=False):
             loc = [str(part) for part in item.get("loc", ()) if part != "__root__"]
-            entry = {"message": item.get("msg", "Invalid input."), "code": "invalid"}
+            entry = {"message": item.get("msg") or _("Invalid input."), "code": "invalid"}
             if loc:
                 entry["param"] = loc[0]
             items.append(entry)
@@ -396,7 +399,7 @@ def _csrf_refusal(request: HttpRequest):
     check = CsrfViewMiddleware(lambda r: None)
     refused = check.process_view(request, None, (), {})
     if refused is not None:
-        return error(403, "CSRF verification failed.", code="csrf_failed")
+        return error(403, _("CSRF verification failed."), code="csrf_failed")
     return None
 
 
@@ -411,10 +414,10 @@ def endpoint(*, methods: dict[str, Any]):
     @never_cache
     def view(request: HttpRequest, client: str):
         if client not in app_settings.CLIENTS:
-            return error(404, "Not found.", code="not_found")
+            return error(404, _("Not found."), code="not_found")
         spec = methods.get(request.method)
         if spec is None:
-            response = error(405, "Method not allowed.", code="method_not_allowed")
+            response = error(405, _("Method not allowed."), code="method_not_allowed")
             response["Allow"] = ", ".join(allowed)
             return response
         live = True
@@ -445,7 +448,7 @@ def _run(request, client, spec, *, live):
         if spec.auth == "user" and not request.user.is_authenticated:
             return unauthenticated_response(request, client)
         if spec.auth == "anonymous" and request.user.is_authenticated:
-            return respond(409, errors=[{"message": "Already signed in.", "code": "conflict"}])
+            return respond(409, errors=[{"message": _("Already signed in."), "code": "conflict"}])
         if spec.rate:
             ratelimit.consume_or_raise(request, spec.rate)
         body = _parse_body(request, spec.body)

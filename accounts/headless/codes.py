@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
+
 from accounts import app_settings as account_settings
 from accounts import ratelimit
 from accounts.adapter import get_adapter
@@ -57,7 +59,7 @@ KEY_PARAMS = {"code": "key"}
 
 
 def _off():
-    return error(404, "Not found.", code="not_found")
+    return error(404, _("Not found."), code="not_found")
 
 
 def _conflict(message):
@@ -66,7 +68,7 @@ def _conflict(message):
 
 def _refuse_if_signed_in(request):
     if request.user.is_authenticated:
-        raise Refusal(_conflict("Already signed in."))
+        raise Refusal(_conflict(_("Already signed in.")))
 
 
 def _pending_or_409(process, request, message):
@@ -93,7 +95,9 @@ def _checked_code(form_class, name, code, *, params=None):
 def _resend(process, request, *, message, mail_context=None):
     row = _pending_or_409(process, request, message)
     if not process.can_resend(row):
-        return error(429, "No more codes can be sent; ask for a new one.", code="too_many_resends")
+        return error(
+            429, _("No more codes can be sent; ask for a new one."), code="too_many_resends"
+        )
     process.resend(request, row=row, mail_context=mail_context)
     return respond(200)
 
@@ -131,7 +135,7 @@ def confirm_login_code(request, client, body):
     if not login_code.is_reachable():
         return _off()
     _refuse_if_signed_in(request)
-    _pending_or_409(LoginProcess, request, "No login code is pending.")
+    _pending_or_409(LoginProcess, request, _("No login code is pending."))
     code = _checked_code(ConfirmLoginCodeForm, "confirm_login_code", body.code)
     try:
         flow_response = login_by_code.confirm_login_code(request, code=code)
@@ -145,7 +149,7 @@ def resend_login_code(request, client, body):
     """A new code replaces the pending one (``ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND``)."""
     if not login_code.is_reachable() or not LoginProcess.max_resends():
         return _off()
-    return _resend(LoginProcess, request, message="No login code is pending.")
+    return _resend(LoginProcess, request, message=_("No login code is pending."))
 
 
 # --- Email verification by code --------------------------------------------------------------
@@ -157,7 +161,7 @@ def verify_email(request, client, body):
     mailed code."""
     if not email_code.is_enabled():
         return views.verify_email(request, client, body)
-    _pending_or_409(EmailProcess, request, "No email verification is pending.")
+    _pending_or_409(EmailProcess, request, _("No email verification is pending."))
     code = _checked_code(
         ConfirmCodeForm, "confirm_email_verification_code", body.key, params=KEY_PARAMS
     )
@@ -180,7 +184,7 @@ def resend_email_code(request, client, body):
     """A new verification code (``ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND``)."""
     if not email_code.is_enabled() or not EmailProcess.max_resends():
         return _off()
-    return _resend(EmailProcess, request, message="No email verification is pending.")
+    return _resend(EmailProcess, request, message=_("No email verification is pending."))
 
 
 # --- Password reset by code ------------------------------------------------------------------
@@ -205,7 +209,7 @@ def _code_reset_user(request, code):
     user = password_reset_by_code.get_confirmed_user(request)
     if user is not None:
         return user
-    _pending_or_409(ResetProcess, request, "No password reset is pending.")
+    _pending_or_409(ResetProcess, request, _("No password reset is pending."))
     code = _checked_code(ConfirmCodeForm, "confirm_password_reset_code", code, params=KEY_PARAMS)
     try:
         password_reset_by_code.confirm_password_reset_code(request, code=code)
@@ -213,7 +217,7 @@ def _code_reset_user(request, code):
         raise Refusal(_code_error(exc, params=KEY_PARAMS)) from None
     user = password_reset_by_code.get_confirmed_user(request)
     if user is None:  # pragma: no cover - confirmed just now
-        raise Refusal(_conflict("No password reset is pending."))
+        raise Refusal(_conflict(_("No password reset is pending.")))
     return user
 
 
@@ -255,9 +259,9 @@ def trust(request, client, body):
     _refuse_if_signed_in(request)
     user, pending = trust_flows.get_trust_pending(request)
     if user is None:
-        return _conflict("No login is waiting for this answer.")
+        return _conflict(_("No login is waiting for this answer."))
     if body.trust and client != Client.BROWSER:
-        return error(400, "Only a browser can be trusted.", code="invalid", param="trust")
+        return error(400, _("Only a browser can be trusted."), code="invalid", param="trust")
     flow_response = trust_flows.answer_trust_step(
         request, user=user, pending=pending, trust=body.trust
     )
@@ -270,7 +274,7 @@ def trust(request, client, body):
 def _passkey_signup_user(request):
     user = get_passkey_signup_user(request)
     if user is None:
-        raise Refusal(_conflict("No passkey signup is pending."))
+        raise Refusal(_conflict(_("No passkey signup is pending.")))
     return user
 
 
@@ -283,7 +287,7 @@ def passkey_signup(request, client, body):
     _refuse_if_signed_in(request)
     ratelimit.consume_or_raise(request, "signup")
     if not get_adapter(request).is_open_for_signup(request):
-        return error(403, "Signup is closed.", code="signup_closed")
+        return error(403, _("Signup is closed."), code="signup_closed")
     form = SignupByPasskeyForm({"username": body.username or "", "email": body.email})
     if not form.is_valid():
         return form_errors(form)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseRedirect
+from django.utils.translation import gettext as _
 
 from accounts.adapter import get_adapter as get_account_adapter
 from accounts.authentication import did_recently_authenticate
@@ -66,17 +67,19 @@ def provider_redirect(request, client, body):
     Form fields: ``provider``, ``callback_url`` (a URL the account adapter's ``is_safe_url``
     accepts), ``process`` (``login`` or ``connect``)."""
     if client != Client.BROWSER:
-        return error(404, "Not found.", code="not_found")
+        return error(404, _("Not found."), code="not_found")
     callback = request.POST.get("callback_url") or ""
     if len(callback) > 2048 or not get_account_adapter(request).is_safe_url(request, callback):
-        return error(400, "This callback URL is not allowed.", code="invalid", param="callback_url")
+        return error(
+            400, _("This callback URL is not allowed."), code="invalid", param="callback_url"
+        )
     process = request.POST.get("process") or "login"
     if process not in ("login", "connect"):
-        return error(400, "Unknown process.", code="invalid", param="process")
+        return error(400, _("Unknown process."), code="invalid", param="process")
     provider_id = request.POST.get("provider") or ""
     provider = get_provider(request, provider_id[:200])
     if provider is None:
-        return error(400, "Unknown provider.", code="invalid", param="provider")
+        return error(400, _("Unknown provider."), code="invalid", param="provider")
     if process == "connect" and (
         not request.user.is_authenticated or not did_recently_authenticate(request)
     ):
@@ -103,17 +106,17 @@ def provider_token(request, client, body):
     for which app it was issued)."""
     provider = get_provider(request, body.provider)
     if provider is None:
-        return error(400, "Unknown provider.", code="invalid", param="provider")
+        return error(400, _("Unknown provider."), code="invalid", param="provider")
     if body.token.client_id != provider.app.client_id:
-        return error(400, "Unknown client id.", code="client_id_required", param="token")
+        return error(400, _("Unknown client id."), code="client_id_required", param="token")
     if not body.token.id_token:
-        return error(400, "An ID token is needed.", code="invalid_token", param="token")
+        return error(400, _("An ID token is needed."), code="invalid_token", param="token")
     if body.process == "connect":
         if not request.user.is_authenticated:
             return unauthenticated_response(request, client)
         require_reauthentication(request, client)
     elif request.user.is_authenticated:
-        return respond(409, errors=[{"message": "Already signed in.", "code": "conflict"}])
+        return respond(409, errors=[{"message": _("Already signed in."), "code": "conflict"}])
     try:
         response = token_login.login_with_id_token(
             request,
@@ -125,7 +128,7 @@ def provider_token(request, client, body):
     except FlowError as exc:
         return flow_error(exc, param="token")
     if response.status_code == 403:
-        return error(403, "Signup is closed.", code="signup_closed")
+        return error(403, _("Signup is closed."), code="signup_closed")
     return after_password_step(request, client, response)
 
 
@@ -136,7 +139,7 @@ def _pending_or_409(request):
     sociallogin = social_flows.get_pending_signup(request)
     if sociallogin is None:
         return None, respond(
-            409, errors=[{"message": "No social signup is pending.", "code": "conflict"}]
+            409, errors=[{"message": _("No social signup is pending."), "code": "conflict"}]
         )
     return sociallogin, None
 
@@ -183,7 +186,7 @@ def provider_signup(request, client, body):
     if not form.is_valid():
         return form_errors(form)
     if not get_social_adapter(request).is_open_for_signup(request, sociallogin):
-        return error(403, "Signup is closed.", code="signup_closed")
+        return error(403, _("Signup is closed."), code="signup_closed")
     sociallogin.state["next"] = ""
     try:
         response = social_flows.complete_signup(
@@ -215,7 +218,7 @@ def disconnect_provider_account(request, client, body):
         provider=body.provider, uid=body.account
     ).first()
     if account is None:
-        return error(400, "No such connected account.", code="invalid", param="account")
+        return error(400, _("No such connected account."), code="invalid", param="account")
     try:
         social_flows.disconnect(request, account=account)
     except FlowError as exc:

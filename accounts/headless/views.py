@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts import app_settings as account_settings
 from accounts.adapter import get_adapter
@@ -105,7 +106,7 @@ def after_password_step(request, client, response, placeholder=None):
     if request.user.is_authenticated:
         return answer_in(placeholder, response, authenticated_response(request, client))
     if response is not None and response.get("Location") == reverse("account_inactive"):
-        return error(400, "This account is inactive.", code="account_inactive")
+        return error(400, _("This account is inactive."), code="account_inactive")
     if response is not None and response.get("Location") == reverse(
         "account_email_verification_sent"
     ):
@@ -172,7 +173,7 @@ def login(request, client, body):
 @handler(auth="anonymous", body=inputs.Signup, rate="signup")
 def signup(request, client, body):
     if not get_adapter(request).is_open_for_signup(request):
-        return error(403, "Signup is closed.", code="signup_closed")
+        return error(403, _("Signup is closed."), code="signup_closed")
     data = {
         "username": body.username or "",
         "email": body.email or "",
@@ -226,7 +227,7 @@ def reauthenticate(request, client, body):
 def mfa_authenticate(request, client, body):
     user, pending = get_pending_login(request)
     if user is None:
-        return respond(409, errors=[{"message": "No login is pending.", "code": "conflict"}])
+        return respond(409, errors=[{"message": _("No login is pending."), "code": "conflict"}])
     form = get_mfa_form_class("authenticate", CodeForm)({"code": body.code})
     if not form.is_valid():
         return form_errors(form)
@@ -241,7 +242,7 @@ def mfa_authenticate(request, client, body):
 @handler(auth="user", body=inputs.MFACode, rate="reauthenticate")
 def mfa_reauthenticate(request, client, body):
     if not has_code_factor(request.user):
-        return respond(409, errors=[{"message": "No code factor.", "code": "conflict"}])
+        return respond(409, errors=[{"message": _("No code factor."), "code": "conflict"}])
     form = get_mfa_form_class("reauthenticate", CodeForm)({"code": body.code})
     if not form.is_valid():
         return form_errors(form)
@@ -255,7 +256,7 @@ def mfa_reauthenticate(request, client, body):
 def _confirmation_or_400(key):
     confirmation = EmailConfirmation.from_key(key or "")
     if confirmation is None:
-        raise Refusal(error(400, "Invalid or expired key.", code="invalid", param="key"))
+        raise Refusal(error(400, _("Invalid or expired key."), code="invalid", param="key"))
     return confirmation
 
 
@@ -278,7 +279,7 @@ def verify_email(request, client, body):
     confirmation = _confirmation_or_400(body.key)
     result = manage_email.confirm_email(request, confirmation=confirmation)
     if result == manage_email.Verification.GONE:
-        return error(400, "Invalid or expired key.", code="invalid", param="key")
+        return error(400, _("Invalid or expired key."), code="invalid", param="key")
     if result == manage_email.Verification.TAKEN:
         return respond(
             409,
@@ -319,7 +320,7 @@ def _reset_user(request, key):
 
 
 def _invalid_reset_key():
-    return error(400, "The password reset token was invalid.", code="token_invalid", param="key")
+    return error(400, _("The password reset token was invalid."), code="token_invalid", param="key")
 
 
 @handler(rate="reset_password_from_key")
@@ -478,7 +479,7 @@ def get_totp(request, client, body):
 def activate_totp(request, client, body):
     require_reauthentication(request, client, factor=True)
     if get_authenticator(request.user, Authenticator.Type.TOTP) is not None:
-        return respond(409, errors=[{"message": "TOTP is already active.", "code": "conflict"}])
+        return respond(409, errors=[{"message": _("TOTP is already active."), "code": "conflict"}])
     secret = totp_flows.get_pending_totp_secret(request)
     form = get_mfa_form_class("activate_totp", ActivateTOTPForm)({"code": body.code}, secret=secret)
     if not form.is_valid():
@@ -573,7 +574,7 @@ def end_sessions(request, client, body):
 
 
 def _invalid_refresh():
-    return error(400, "The refresh token is invalid or expired.", code="invalid_token")
+    return error(400, _("The refresh token is invalid or expired."), code="invalid_token")
 
 
 @handler(body=inputs.RefreshToken)
@@ -584,7 +585,7 @@ def refresh_tokens(request, client, body):
     """
     strategy = tokens.get_strategy()
     if client != "app":
-        return error(404, "Not found.", code="not_found")
+        return error(404, _("Not found."), code="not_found")
     if not strategy.jwt:
         return _invalid_refresh()
     try:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
+
 from accounts.flows.login import get_pending_login
 from accounts.headless import inputs
 from accounts.headless.base import (
@@ -37,7 +39,7 @@ from accounts.mfa.webauthn.forms import AddKeyForm, RenameKeyForm
 
 def _request_options(options):
     if options is None:
-        raise Refusal(respond(409, errors=[{"message": "No security key.", "code": "conflict"}]))
+        raise Refusal(respond(409, errors=[{"message": _("No security key."), "code": "conflict"}]))
     return respond(200, data={"request_options": {"publicKey": options}})
 
 
@@ -49,7 +51,7 @@ def _pending_or_409(request):
     user, pending = get_pending_login(request)
     if user is None:
         raise Refusal(
-            respond(409, errors=[{"message": "No login is pending.", "code": "conflict"}])
+            respond(409, errors=[{"message": _("No login is pending."), "code": "conflict"}])
         )
     return user, pending
 

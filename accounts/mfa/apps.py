@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MFAConfig(AppConfig):
@@ -6,7 +7,7 @@ class MFAConfig(AppConfig):
 
     name = "accounts.mfa"
     label = "mfa"
-    verbose_name = "Two-factor authentication"
+    verbose_name = _("Two-factor authentication")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -5,15 +5,16 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Authenticator(models.Model):
     """One second factor of a user; ``data`` holds its (encrypted or hashed) secrets."""
 
     class Type(models.TextChoices):
-        TOTP = "totp", "TOTP"
-        RECOVERY_CODES = "recovery_codes", "Recovery codes"
-        WEBAUTHN = "webauthn", "WebAuthn"
+        TOTP = "totp", _("TOTP")
+        RECOVERY_CODES = "recovery_codes", _("Recovery codes")
+        WEBAUTHN = "webauthn", _("WebAuthn")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authenticators"

@@ -14,6 +14,7 @@ import time
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.mfa.adapter import get_adapter
 from accounts.mfa.utils import has_second_factor
@@ -34,7 +35,9 @@ ALLOWED_URL_NAMES = frozenset(
         "account_confirm_email",
     }
 )
-SETUP_MESSAGE = "This site requires two-factor authentication: set up a second factor to continue."
+SETUP_MESSAGE = _(
+    "This site requires two-factor authentication: set up a second factor to continue."
+)
 
 
 def must_set_up_factor(request: HttpRequest) -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.exceptions import FlowError
 from accounts.mfa import app_settings
 from accounts.mfa.adapter import get_adapter
 from accounts.mfa.models import Authenticator
 from accounts.models import EmailAddress
 
-UNVERIFIED_EMAIL_MESSAGE = (
+UNVERIFIED_EMAIL_MESSAGE = _(
     "You cannot turn on two-factor authentication until every email address of yours is "
     "verified. Confirm them (or remove the ones you do not use) on the email page first."
 )

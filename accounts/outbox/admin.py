@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.outbox.delivery import retry_mail
 from accounts.outbox.models import OutboxMail
@@ -43,15 +45,15 @@ class OutboxMailAdmin(admin.ModelAdmin):
         "sent_at",
     )
 
-    @admin.display(description="to")
+    @admin.display(description=_("to"))
     def recipients(self, obj: OutboxMail) -> str:
         return ", ".join(obj.to)
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def error(self, obj: OutboxMail) -> str:
         return Truncator(obj.last_error).chars(80)
 
-    @admin.action(description="Retry delivery of the selected mail", permissions=["change"])
+    @admin.action(description=_("Retry delivery of the selected mail"), permissions=["change"])
     def retry_delivery(self, request: HttpRequest, queryset: QuerySet[OutboxMail]) -> None:
         mails = list(queryset)
         retried = sum(retry_mail(mail) for mail in mails)
@@ -59,13 +61,23 @@ class OutboxMailAdmin(admin.ModelAdmin):
         if retried:
             self.message_user(
                 request,
-                f"{retried} mail(s) queued again; the worker sends them within seconds.",
+                ngettext(
+                    "%(count)d mail queued again; the worker sends it within seconds.",
+                    "%(count)d mails queued again; the worker sends them within seconds.",
+                    retried,
+                )
+                % {"count": retried},
                 messages.SUCCESS,
             )
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} mail(s) skipped: already sent or being sent.",
+                ngettext(
+                    "%(count)d mail skipped: already sent or being sent.",
+                    "%(count)d mails skipped: already sent or being sent.",
+                    skipped,
+                )
+                % {"count": skipped},
                 messages.WARNING,
             )
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxConfig(AppConfig):
@@ -6,7 +7,7 @@ class OutboxConfig(AppConfig):
 
     name = "accounts.outbox"
     label = "outbox"
-    verbose_name = "Mail outbox"
+    verbose_name = _("Mail outbox")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxMail(models.Model):
@@ -16,10 +17,10 @@ class OutboxMail(models.Model):
     """
 
     class Status(models.TextChoices):
-        SENDING = "sending", "Sending"
-        QUEUED = "queued", "Queued for a retry"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (gave up)"
+        SENDING = "sending", _("Sending")
+        QUEUED = "queued", _("Queued for a retry")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (gave up)")
 
     created_at = models.DateTimeField(default=timezone.now)
     template = models.CharField(max_length=200, blank=True)
@@ -38,8 +39,8 @@ class OutboxMail(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "outgoing mail"
-        verbose_name_plural = "outgoing mail"
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
         indexes = [models.Index(fields=["status", "-created_at"], name="outbox_status_created")]
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.socialaccount.adapter import get_adapter
 from accounts.socialaccount.models import SocialAccount, SocialApp, SocialToken
@@ -10,11 +11,11 @@ from accounts.socialaccount.models import SocialAccount, SocialApp, SocialToken
 
 class SocialAppForm(forms.ModelForm):
     new_secret = forms.CharField(
-        label="Secret",
+        label=_("Secret"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text="Stored encrypted. Leave empty to keep the current secret.",
+        help_text=_("Stored encrypted. Leave empty to keep the current secret."),
     )
 
     class Meta:
@@ -25,7 +26,7 @@ class SocialAppForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("provider") == SocialApp.Provider.OPENID_CONNECT:
             if not cleaned.get("provider_id"):
-                self.add_error("provider_id", "OpenID Connect apps need a provider id.")
+                self.add_error("provider_id", _("OpenID Connect apps need a provider id."))
             if not (cleaned.get("settings") or {}).get("server_url"):
                 self.add_error("settings", 'OpenID Connect apps need {"server_url": ...}.')
         return cleaned

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SocialAccountConfig(AppConfig):
@@ -7,7 +8,7 @@ class SocialAccountConfig(AppConfig):
 
     name = "accounts.socialaccount"
     label = "socialaccount"
-    verbose_name = "Social accounts"
+    verbose_name = _("Social accounts")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

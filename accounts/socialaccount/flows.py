@@ -25,6 +25,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import app_settings as account_settings
 from accounts.adapter import get_adapter as get_account_adapter
@@ -65,13 +67,13 @@ SIGNUP_TIMEOUT = 30 * 60  # the provider's answer is good for finishing a signup
 METHOD = "socialaccount"
 
 ERROR_MESSAGES = {
-    "bad_state": "This sign-in link is not valid any more. Please start again.",
-    "missing_code": "The provider sent no authorization. Please start again.",
-    "wrong_user": "You signed out or changed accounts meanwhile. Please start again.",
-    "timeout": "The provider did not answer in time. Please try again later.",
-    "unreachable": "The provider cannot be reached. Please try again later.",
+    "bad_state": _("This sign-in link is not valid any more. Please start again."),
+    "missing_code": _("The provider sent no authorization. Please start again."),
+    "wrong_user": _("You signed out or changed accounts meanwhile. Please start again."),
+    "timeout": _("The provider did not answer in time. Please try again later."),
+    "unreachable": _("The provider cannot be reached. Please try again later."),
 }
-DEFAULT_ERROR = "The sign-in with this provider did not succeed. Please try again."
+DEFAULT_ERROR = _("The sign-in with this provider did not succeed. Please try again.")
 
 
 def error(code: str) -> FlowError:
@@ -261,14 +263,17 @@ def connect(request: HttpRequest, sociallogin: SocialLogin) -> HttpResponse:
         if sociallogin.account.user_id != user.pk:
             raise error("connected_elsewhere")
         update_account(request, sociallogin)
-        adapter.add_message(request, messages.INFO, "This account was already connected.")
+        adapter.add_message(request, messages.INFO, _("This account was already connected."))
     else:
         sociallogin.user = user
         save_account(request, sociallogin, user=user)
         social_account_added.send(sender=SocialLogin, request=request, sociallogin=sociallogin)
         notify(request, user, sociallogin.account, "socialaccount_connected")
         adapter.add_message(
-            request, messages.SUCCESS, f"Your {sociallogin.provider_name} account is connected."
+            request,
+            messages.SUCCESS,
+            gettext("Your %(provider)s account is connected.")
+            % {"provider": sociallogin.provider_name},
         )
     target = sociallogin.state.get("next") or get_adapter(request).get_connect_redirect_url(
         request, sociallogin.account
@@ -341,7 +346,7 @@ def complete_signup(
             )
     except IntegrityError as failure:  # the username or address was taken meanwhile
         raise FlowError(
-            "This username or address was just taken. Please choose another.",
+            _("This username or address was just taken. Please choose another."),
             code="taken",
             field="email",
         ) from failure
@@ -377,8 +382,10 @@ def disconnect(request: HttpRequest, *, account: SocialAccount) -> None:
     user = request.user
     if not can_disconnect(user, account):
         raise FlowError(
-            "You cannot disconnect this account: it is your only way to sign in. "
-            "Set a password or connect another account first.",
+            _(
+                "You cannot disconnect this account: it is your only way to sign in. "
+                "Set a password or connect another account first."
+            ),
             code="last_login_method",
             status=409,
             field="account",

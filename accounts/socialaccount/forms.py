@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext_lazy as _
 
 from accounts.adapter import get_adapter as get_account_adapter
 from accounts.internal.conf import get_form_class as _get_form_class
 from accounts.models import EmailAddress, User
 from accounts.socialaccount import app_settings
 
-ADDRESS_TAKEN = (
+ADDRESS_TAKEN = _(
     "An account already uses this address. If it is yours, sign in to it and connect "
     "%(provider)s from its “Connected accounts” page."
 )
@@ -26,7 +27,7 @@ class SignupForm(forms.Form):
     username = forms.CharField(
         max_length=150,
         validators=[UnicodeUsernameValidator()],
-        help_text="Letters, digits and @/./+/-/_ only.",
+        help_text=_("Letters, digits and @/./+/-/_ only."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     email = forms.EmailField(

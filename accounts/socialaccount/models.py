@@ -8,6 +8,7 @@ the adapter (``encrypt``/``decrypt``), so a database dump alone reveals none of 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class SocialApp(models.Model):
@@ -23,7 +24,7 @@ class SocialApp(models.Model):
     provider_id = models.CharField(
         max_length=200,
         blank=True,
-        help_text="For OpenID Connect: the id in the URLs (/accounts/oidc/<id>/login/).",
+        help_text=_("For OpenID Connect: the id in the URLs (/accounts/oidc/<id>/login/)."),
     )
     name = models.CharField(max_length=40)
     client_id = models.CharField(max_length=191)
@@ -32,8 +33,8 @@ class SocialApp(models.Model):
     settings = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        verbose_name = "social application"
-        verbose_name_plural = "social applications"
+        verbose_name = _("social application")
+        verbose_name_plural = _("social applications")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "provider_id"], name="socialaccount_app_provider_unique"
@@ -56,8 +57,8 @@ class SocialAccount(models.Model):
     extra_data = models.JSONField(default=dict)
 
     class Meta:
-        verbose_name = "social account"
-        verbose_name_plural = "social accounts"
+        verbose_name = _("social account")
+        verbose_name_plural = _("social accounts")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "uid"], name="socialaccount_account_provider_uid"
@@ -84,8 +85,8 @@ class SocialToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "social application token"
-        verbose_name_plural = "social application tokens"
+        verbose_name = _("social application token")
+        verbose_name_plural = _("social application tokens")
 
     def __str__(self):
         return f"token of {self.account}"

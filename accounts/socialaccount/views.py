@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic import FormView, TemplateView
@@ -141,7 +142,7 @@ class ConnectionsView(FormView):
             status = error.add_to(form)
             return self.render_to_response(self.get_context_data(form=form), status=status)
         get_account_adapter(self.request).add_message(
-            self.request, 25, "The account has been disconnected."
+            self.request, 25, _("The account has been disconnected.")
         )
         return redirect("socialaccount_connections")
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.devices import _families, describe_user_agent
 
@@ -18,8 +20,8 @@ def ago(moment):
     if moment is None:
         return ""
     if timezone.now() - moment < timedelta(minutes=1):
-        return "just now"
-    return f"{timesince(moment)} ago"
+        return _("just now")
+    return _("%(duration)s ago") % {"duration": timesince(moment)}
 
 
 @register.filter
@@ -27,7 +29,7 @@ def browser(user_agent):
     """ "Firefox on Linux" for a user agent the parser knows; else the raw string (so nothing is
     lost for an odd client), or "unknown" when there is none."""
     if not user_agent:
-        return "unknown"
+        return pgettext("browser", "unknown")
     browser, system = _families(user_agent)
     if browser is None and system is None:
         return user_agent

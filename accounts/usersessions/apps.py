@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UserSessionsConfig(AppConfig):
@@ -6,7 +7,7 @@ class UserSessionsConfig(AppConfig):
 
     name = "accounts.usersessions"
     label = "usersessions"
-    verbose_name = "User sessions"
+    verbose_name = _("User sessions")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -1,6 +1,7 @@
 """The form of the sessions page: end one chosen session, or all the others."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.usersessions.models import UserSession
 
@@ -15,7 +16,7 @@ class EndSessionsForm(forms.Form):
     session = forms.ModelChoiceField(
         queryset=UserSession.objects.none(),
         required=False,
-        error_messages={"invalid_choice": "That session does not exist or has already ended."},
+        error_messages={"invalid_choice": _("That session does not exist or has already ended.")},
     )
 
     def __init__(self, *args, user, current_session_key, **kwargs):

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -28,17 +29,23 @@ class UserSessionListView(View):
         )
         if not form.is_valid():
             if form.names_unknown_session:
-                raise Http404("No such session.")
+                raise Http404(gettext("No such session."))
             return self.render(request, form=form, status=400)
         record = form.cleaned_data["session"]
         if record is not None:
             end_session(request, record=record)
             device = describe_user_agent(record.user_agent)
-            messages.success(request, f"Signed out of {device}.")
+            messages.success(request, gettext("Signed out of %(device)s.") % {"device": device})
         else:
             count = end_other_sessions(request)
             messages.success(
-                request, f"Signed out of {count} other session{'s' if count != 1 else ''}."
+                request,
+                ngettext(
+                    "Signed out of %(count)d other session.",
+                    "Signed out of %(count)d other sessions.",
+                    count,
+                )
+                % {"count": count},
             )
         return redirect("usersessions_list")
 

@@ -14,7 +14,7 @@ from accounts.exceptions import FlowError
 from accounts.flows.honeypot import pretend_bot_signup
 from accounts.flows.invitations import get_pending_invitation, open_invitation
 from accounts.flows.login import login_by_password
-from accounts.flows.logout import logout_user
+from accounts.flows.logout import sign_out
 from accounts.flows.signup import complete_signup
 from accounts.forms import get_form_class
 from accounts.forms.auth import LoginForm, SignupForm
@@ -125,7 +125,7 @@ class LogoutView(TemplateView):
 
     def post(self, request, *args, **kwargs):
         target = get_next_url(request, get_adapter(request).get_logout_redirect_url(request))
-        logout_user(request)
+        sign_out(request)
         response = redirect(target)
         # The browser drops cached account pages and script storage of this site. Not
         # "cookies": it would clear every subdomain's cookies (the session cookie is

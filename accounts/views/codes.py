@@ -11,12 +11,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
 
 from accounts import app_settings
+from accounts.adapter import get_adapter
 from accounts.exceptions import FlowError
 from accounts.flows import (
     email_code,
@@ -94,7 +96,11 @@ class ConfirmLoginCodeView(FormView):
             except FlowError as error:
                 messages.error(request, error.message)
             else:
-                messages.success(request, f"A new code was sent to {self.row.email}.")
+                get_adapter(request).add_message(
+                    request,
+                    messages.SUCCESS,
+                    _("A new code was sent to %(email)s.") % {"email": self.row.email},
+                )
             return HttpResponseRedirect(
                 with_next("account_confirm_login_code", get_next_url(request))
             )

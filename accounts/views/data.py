@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -22,7 +23,7 @@ GET_POST = require_http_methods(["GET", "POST"])
 
 class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I understand that my account and its data will be deleted.", required=True
+        label=_("I understand that my account and its data will be deleted."), required=True
     )
 
 

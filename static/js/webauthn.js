@@ -7,7 +7,8 @@
  *       the request options.
  * The options come from the server in WebAuthn's JSON form (binary values as base64url, written
  * by Django's json_script); the answer goes back the same way in the hidden "credential" input.
- * Errors are shown in the form's [data-webauthn-error] element.
+ * Errors are shown in the form's [data-webauthn-error] element, whose data-message-* attributes
+ * hold the translated texts (templates/mfa/_webauthn_error.html).
  */
 (function () {
   "use strict";
@@ -80,14 +81,24 @@
     return navigator.credentials.get({ publicKey: decodeRequestOptions(options) });
   }
 
-  function describeError(error) {
+  // The messages are translated by the page (templates/mfa/_webauthn_error.html puts them in
+  // data-message-* attributes of the error box): no strings to translate in this file, and no
+  // inline script or JavaScript catalogue needed under the Content-Security-Policy.
+  function message(form, name) {
+    return form.querySelector("[data-webauthn-error]").dataset[name] || "";
+  }
+
+  function describeError(form, error) {
     if (error && error.name === "NotAllowedError") {
-      return "The key did not answer: the request was cancelled or timed out. Please try again.";
+      return message(form, "messageCancelled");
     }
     if (error && error.name === "InvalidStateError") {
-      return "This key is already registered.";
+      return message(form, "messageRegistered");
     }
-    return "Your browser could not use the key" + (error && error.message ? ": " + error.message : ".");
+    if (error && error.message) {
+      return message(form, "messageFailedDetail").replace("%(detail)s", error.message);
+    }
+    return message(form, "messageFailed");
   }
 
   function showError(form, message) {
@@ -104,7 +115,7 @@
     }
     event.preventDefault();
     if (!window.PublicKeyCredential || !navigator.credentials) {
-      showError(form, "This browser does not support security keys or passkeys.");
+      showError(form, message(form, "messageUnsupported"));
       return;
     }
     const buttons = form.querySelectorAll("button[type=submit]");
@@ -115,7 +126,7 @@
         form.submit();
       })
       .catch((error) => {
-        showError(form, describeError(error));
+        showError(form, describeError(form, error));
         buttons.forEach((b) => { b.disabled = false; });
       });
   }

@@ -306,8 +306,8 @@ def test_admin_mark_verified_sends_email_confirmed(client, address, other_user, 
         email_address=address,
     )
     html = response.content.decode()
-    assert "1 address(es) marked as verified." in html
-    assert "1 address(es) skipped: already verified by another account." in html
+    assert "1 address marked as verified." in html
+    assert "1 address skipped: already verified by another account." in html
 
 
 def test_admin_action_needs_change_permission(client, address, confirmed):

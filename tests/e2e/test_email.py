@@ -24,7 +24,7 @@ def test_add_confirm_and_make_primary(page, live_server, screenshot_dir):
     page.fill("#id_email", "frank.new@example.org")
     page.click("button[name=action_add]")
     page.wait_for_url(f"{live_server.url}/accounts/email/")
-    assert "Confirmation e-mail sent to frank.new@example.org." in page.inner_text(".messages")
+    assert "Confirmation email sent to frank.new@example.org." in page.inner_text(".messages")
     row = page.locator("[data-testid=email-row]", has_text="frank.new@example.org")
     assert "Unverified" in row.inner_text()
     page.screenshot(path=str(screenshot_dir / "email-added.png"), full_page=True)

@@ -107,8 +107,9 @@ def test_login_with_password(user, session, django_assert_num_queries):
     client.post("/accounts/logout/")
     # SAVEPOINT, user, 2FA exists?, last_login, session record INSERT (its key is brand
     # new: no UPDATE first), LoginLog, profile counter, stale records DELETE, known device
-    # UPDATE (one statement: no savepoint), RELEASE
-    expected = 10 + session.create + session.save
+    # UPDATE (one statement: no savepoint), the sign-in message's nudge (unverified address?
+    # two-factor? one query), RELEASE
+    expected = 11 + session.create + session.save
     response = pinned(
         django_assert_num_queries,
         expected,
@@ -121,7 +122,7 @@ def test_login_with_password(user, session, django_assert_num_queries):
 def test_login_with_email_looks_the_account_up_once(user, session, django_assert_num_queries):
     client = login_client(browser(), user)
     client.post("/accounts/logout/")
-    expected = 10 + session.create + session.save
+    expected = 11 + session.create + session.save  # as above
     data = {"login": "alice@example.com", "password": DEFAULT_PASSWORD}
     response = pinned(
         django_assert_num_queries, expected, lambda: client.post("/accounts/login/", data)
@@ -159,8 +160,8 @@ def test_login_with_totp_second_step(user, session, django_assert_num_queries):
     # Code step: SAVEPOINT, pending user, the code factors (TOTP and recovery codes) in ONE
     # locking read (no savepoint: a wrong code raises nothing), the TOTP UPDATE, MFALog, then
     # the login (last_login, record INSERT, LoginLog, profile counter, stale records DELETE,
-    # known device UPDATE), RELEASE.
-    expected = 12 + session.read + session.create + session.delete + session.save
+    # known device UPDATE, the sign-in message's nudge), RELEASE.
+    expected = 13 + session.read + session.create + session.delete + session.save
     response = pinned(
         django_assert_num_queries, expected, lambda: send_code(client, current_code(secret))
     )
@@ -341,8 +342,8 @@ def test_login_with_recovery_code(user, session, django_assert_num_queries):
     _, codes = add_recovery_codes(user)
     start_login(client, user)
     # SAVEPOINT, pending user, both code factors in ONE locking read, the codes' UPDATE (one
-    # keyed hash checked, no slow hash), MFALog, the login (6, as with TOTP), RELEASE
-    expected = 12 + session.read + session.create + session.delete + session.save
+    # keyed hash checked, no slow hash), MFALog, the login (7, as with TOTP), RELEASE
+    expected = 13 + session.read + session.create + session.delete + session.save
     response = pinned(django_assert_num_queries, expected, lambda: send_code(client, codes[0]))
     assert response.status_code == 302
     assert LoginLog.objects.filter(user=user, method="recovery_codes").count() == 1
@@ -374,8 +375,8 @@ def test_passkey_login(user, session, django_assert_num_queries):
     credential = json.dumps(soft.get(options))
     # SAVEPOINT, the key by its credential id, the sign count under lock (no savepoint) and
     # its UPDATE, MFALog, the login (last_login, record, LoginLog, profile counter, stale
-    # records, known device), RELEASE
-    expected = 12 + session.read + session.create + session.delete + session.save
+    # records, known device, the sign-in message's nudge), RELEASE
+    expected = 13 + session.read + session.create + session.delete + session.save
     response = pinned(
         django_assert_num_queries,
         expected,

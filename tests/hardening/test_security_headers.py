@@ -151,12 +151,19 @@ INLINE = {
 }
 
 
+# Mail is read in mail clients, not under the pages' CSP: most clients drop <style> blocks and
+# stylesheets, so mail templates style with attributes (and only that).
+MAIL_TEMPLATE_DIRS = ("templates/account/email/", "templates/socialaccount/email/")
+
+
 def test_templates_have_no_inline_script_or_style():
     offenders = []
     for template in sorted((BASE_DIR / "templates").rglob("*.html")):
         text = template.read_text()
+        name = str(template.relative_to(BASE_DIR))
+        allowed = {"style= attribute"} if name.startswith(MAIL_TEMPLATE_DIRS) else set()
         offenders += [
-            f"{template.relative_to(BASE_DIR)}: {k}" for k, r in INLINE.items() if r.search(text)
+            f"{name}: {k}" for k, r in INLINE.items() if k not in allowed and r.search(text)
         ]
     assert offenders == []
 

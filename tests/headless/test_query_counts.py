@@ -20,6 +20,9 @@ BROWSER = {
     "REMOTE_ADDR": "203.0.113.9",
 }
 API_LOGIN = {"username": "alice", "password": DEFAULT_PASSWORD}
+# The page's sign-in message looks up its nudge (unverified address, two-factor) in one query;
+# the API shows no messages and skips it.
+NUDGE = 1
 
 
 @pytest.fixture(autouse=True, params=[DB_ENGINE, CACHE_ENGINE], ids=["db", "cache"])
@@ -57,7 +60,7 @@ def test_browser_api_login_costs_what_the_form_costs(user, engine, django_assert
     client = login_client(Client(**BROWSER), user)
     client.post("/accounts/logout/")
     # Pinned: the form's count exactly (the same flow; no extra query in the API layer).
-    with django_assert_num_queries(html):
+    with django_assert_num_queries(html - NUDGE):
         response = api_post(client, "browser", "auth/login", API_LOGIN)
     assert response.status_code == 200
 
@@ -71,7 +74,7 @@ def test_app_api_login_costs_what_the_form_costs(user, engine):
     response, n = count(lambda: api_post(client, "app", "auth/login", API_LOGIN))
     assert response.status_code == 200
     # Pinned: the token session is created and saved like the cookie one, nothing more.
-    assert n == html, (n, html)
+    assert n == html - NUDGE, (n, html)
 
 
 @pytest.mark.parametrize("kind", ["browser", "app"])

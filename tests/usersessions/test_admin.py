@@ -61,7 +61,7 @@ def test_end_all_sessions_action(
         "/admin/accounts/user/", {"action": "end_all_sessions", "_selected_action": [user.pk]}
     )
     assert response.status_code == 302
-    assert "Ended 2 session(s) of 1 user(s)." in admin.get(response["Location"]).content.decode()
+    assert "Ended 2 sessions of 1 user." in admin.get(response["Location"]).content.decode()
 
     assert not any(is_signed_in(c) for c in alice_browsers)
     assert not any(store_has(k) for k in keys)

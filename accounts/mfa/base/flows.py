@@ -15,6 +15,8 @@ import logging
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import ratelimit
 from accounts.adapter import get_adapter as get_account_adapter
@@ -37,8 +39,11 @@ from accounts.usersessions.store import rotate_session
 logger = logging.getLogger("accounts.mfa")
 
 FAILED_ACTION = "mfa_failed"
-INCORRECT_CODE = "Incorrect code."
-TOO_MANY_ATTEMPTS = "Too many wrong codes. Wait a few minutes, then try again."
+INCORRECT_CODE = _("Incorrect code.")
+CODE_ALREADY_USED = _(
+    "This code was already used. Wait for your app to show the next code, then enter that one."
+)
+TOO_MANY_ATTEMPTS = _("Too many wrong codes. Wait a few minutes, then try again.")
 
 
 def failed_key(user) -> str:
@@ -74,9 +79,10 @@ def report_failure(
 CODE_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
 
 
-def _accept_code(user, code: str) -> tuple[Authenticator | None, Authenticator | None]:
+def _accept_code(user, code: str) -> tuple[Authenticator | None, Authenticator | None, bool]:
     """``(the authenticator code was valid for, now spent, or None; the authenticator a
-    failure is reported against: TOTP first, else recovery codes)``.
+    failure is reported against: TOTP first, else recovery codes; whether the code was the
+    right TOTP code of an already used step, a replay: still a failure)``.
 
     One locking SELECT reads both code factors (a TOTP code and a recovery code are checked
     against the rows as they are under the lock, so neither can be spent twice), and at most
@@ -94,11 +100,15 @@ def _accept_code(user, code: str) -> tuple[Authenticator | None, Authenticator |
             factor.user = user  # receivers of the signals read it: no lazy query
         app = factors.get(Authenticator.Type.TOTP)
         codes = factors.get(Authenticator.Type.RECOVERY_CODES)
-        if app is not None and totp.consume_locked(app, code):
-            return app, app
+        replayed = False
+        if app is not None:
+            outcome = totp.consume_locked(app, code)
+            if outcome == totp.ACCEPTED:
+                return app, app, False
+            replayed = outcome == totp.REPLAYED
         if codes is not None and recovery_codes.use_code_locked(codes, code):
-            return codes, app
-    return None, app or codes
+            return codes, app, False
+    return None, app or codes, replayed
 
 
 def verify_code(request: HttpRequest, *, user, code: str, reauthentication: bool) -> Authenticator:
@@ -107,20 +117,24 @@ def verify_code(request: HttpRequest, *, user, code: str, reauthentication: bool
     At most ``mfa_failed`` wrong codes per account (5 per 5 minutes by default), whatever the
     session or IP: the attempt is reserved before the code is checked, so past that it is
     not checked at all (``RateLimited``). A wrong code is reported with
-    ``authentication_failed`` and raises ``FlowError("incorrect_code")``.
+    ``authentication_failed`` and raises ``FlowError("incorrect_code")``. The right TOTP code
+    of a step already used (typed again within its 30 s, e.g. just after activation) is a
+    failure too (counted, reported, same code), but its message says to wait for the next
+    code: only someone holding the valid code of the moment is told that.
     """
     try:
         reserve_attempt(request, user=user)
     except FlowError:
         logger.warning("Second-factor code refused for user %s: too many attempts", user.pk)
         raise
-    authenticator, main = _accept_code(user, code)
+    authenticator, main, replayed = _accept_code(user, code)
     if authenticator is None:
         if main is not None:
             report_failure(
                 request, user=user, authenticator=main, reauthentication=reauthentication
             )
-        raise FlowError(INCORRECT_CODE, code="incorrect_code", field="code")
+        message = CODE_ALREADY_USED if replayed else INCORRECT_CODE
+        raise FlowError(message, code="incorrect_code", field="code")
     refund_attempt(request, user=user)
     return authenticator
 
@@ -196,7 +210,14 @@ def _warn_if_few_codes_left(request: HttpRequest, authenticator: Authenticator) 
         left = recovery_codes.remaining(authenticator)
         level = messages.WARNING if left <= 3 else messages.INFO
         get_account_adapter(request).add_message(
-            request, level, f"You used a recovery code; {left} of them are left."
+            request,
+            level,
+            ngettext(
+                "You used a recovery code; %(count)d of them is left.",
+                "You used a recovery code; %(count)d of them are left.",
+                left,
+            )
+            % {"count": left},
         )
 
 

@@ -1,6 +1,8 @@
 """Second-factor forms: validation only; the flows check codes against the database."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.internal.conf import get_form_class as _get_form_class
 from accounts.mfa import app_settings
@@ -12,7 +14,7 @@ class CodeForm(forms.Form):
     """A TOTP or recovery code, as typed. Whether it is right is the flow's business."""
 
     code = forms.CharField(
-        label="Code",
+        label=pgettext_lazy("one-time code", "Code"),
         max_length=CODE_MAX_LENGTH,
         widget=forms.TextInput(
             attrs={
@@ -22,7 +24,7 @@ class CodeForm(forms.Form):
                 "placeholder": "123456",
             }
         ),
-        help_text="The 6-digit code from your authenticator app, or an 8-digit recovery code.",
+        help_text=_("The 6-digit code from your authenticator app, or an 8-digit recovery code."),
     )
 
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -70,7 +71,7 @@ def authenticate(request):
     """
     user, pending = get_pending_login(request)
     if user is None:
-        messages.info(request, "Your sign-in took too long or was not started. Sign in again.")
+        messages.info(request, _("Your sign-in took too long or was not started. Sign in again."))
         return redirect("account_login")
     if request.method == "POST" and "credential" in request.POST:
         return _authenticate_with_key(request, user=user, pending=pending)

@@ -8,6 +8,7 @@ import time
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.adapter import get_adapter as get_account_adapter
 from accounts.exceptions import FlowError
@@ -85,7 +86,7 @@ def regenerate_recovery_codes(request: HttpRequest) -> tuple[Authenticator, list
     user = request.user
     if not has_second_factor(user):
         raise FlowError(
-            "Add a second factor first; recovery codes come with it.", code="no_second_factor"
+            _("Add a second factor first; recovery codes come with it."), code="no_second_factor"
         )
     with transaction.atomic():
         authenticator = (
@@ -105,7 +106,7 @@ def regenerate_recovery_codes(request: HttpRequest) -> tuple[Authenticator, list
     get_account_adapter(request).add_message(
         request,
         messages.SUCCESS,
-        "New recovery codes were generated; the old ones no longer work.",
+        _("New recovery codes were generated; the old ones no longer work."),
     )
     send_security_notice(request, user=user, notice="recovery_codes_generated")
     return authenticator, codes

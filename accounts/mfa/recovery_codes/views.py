@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -42,7 +43,7 @@ def generate_recovery_codes(request):
     if request.method != "POST":
         return redirect("mfa_view_recovery_codes")
     try:
-        _, codes = flows.regenerate_recovery_codes(request)
+        _authenticator, codes = flows.regenerate_recovery_codes(request)
     except FlowError as error:
         messages.info(request, error.message)
         return redirect("mfa_index")
@@ -61,17 +62,20 @@ def download_recovery_codes(request):
     if codes is None:
         messages.info(
             request,
-            "Recovery codes can be downloaded only right after they are generated. "
-            "Generate new ones to download them.",
+            _(
+                "Recovery codes can be downloaded only right after they are generated. "
+                "Generate new ones to download them."
+            ),
         )
         return redirect("mfa_view_recovery_codes")
     lines = [
-        f"Recovery codes for {request.user.get_username()} at {account_settings.SITE_NAME}",
-        "Each code works once. Keep them somewhere safe.",
+        _("Recovery codes for %(name)s at %(site)s")
+        % {"name": request.user.get_username(), "site": account_settings.SITE_NAME},
+        _("Each code works once. Keep them somewhere safe."),
         "",
         *codes,
         "",
     ]
-    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response = HttpResponse("\n".join(map(str, lines)), content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="recovery-codes.txt"'
     return response

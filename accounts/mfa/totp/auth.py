@@ -95,36 +95,53 @@ def read_secret(authenticator):
     return get_adapter().decrypt(authenticator.data["secret"])
 
 
-def verify_and_consume(authenticator, code):
-    """Accept ``code`` for the TOTP ``authenticator`` once; return True if accepted.
+ACCEPTED = "accepted"
+REPLAYED = "replayed"
+REJECTED = "rejected"
+
+
+def check_and_consume(authenticator, code):
+    """Accept ``code`` for the TOTP ``authenticator`` once: ``ACCEPTED``, ``REPLAYED`` or
+    ``REJECTED``.
 
     The row is locked while the step is compared and stored, so two requests carrying the
     same code (even in different workers) cannot both pass. Steps only move forward: after a
-    code of step ``s`` was accepted, no code of step ``<= s`` is.
+    code of step ``s`` was accepted, no code of step ``<= s`` is. ``REPLAYED`` means the code
+    is right for the current window but that step was already used (say, right after
+    activation): only someone holding a valid code learns it, so the flow may tell them to
+    wait for the next code instead of calling it wrong.
     """
     # No savepoint: nothing in the block raises on a wrong code, so there is nothing to roll
     # back to; inside the request's transaction it only takes the lock.
     with transaction.atomic(savepoint=False):
         locked = Authenticator.objects.select_for_update().filter(pk=authenticator.pk).first()
-        if locked is None or not consume_locked(locked, code):
-            return False
-    authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
-    return True
+        if locked is None:
+            return REJECTED
+        outcome = consume_locked(locked, code)
+    if outcome == ACCEPTED:
+        authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
+    return outcome
+
+
+def verify_and_consume(authenticator, code):
+    """Accept ``code`` for the TOTP ``authenticator`` once; return True if accepted."""
+    return check_and_consume(authenticator, code) == ACCEPTED
 
 
 def consume_locked(locked, code):
-    """``verify_and_consume`` for a row the caller has already locked (``select_for_update``
-    in the current transaction): check ``code``, store its step; True if accepted."""
+    """``check_and_consume`` for a row the caller has already locked (``select_for_update``
+    in the current transaction): check ``code``, store its step; ``ACCEPTED``, ``REPLAYED``
+    or ``REJECTED``."""
     if locked.type != Authenticator.Type.TOTP:
-        return False
+        return REJECTED
     try:
         secret = read_secret(locked)
     except (crypto.DecryptionError, KeyError):
         logger.error("TOTP seed of authenticator %s cannot be decrypted", locked.pk)
-        return False
+        return REJECTED
     step = matching_step(secret, code)
     if step is None:
-        return False
+        return REJECTED
     last_step = locked.data.get("last_step")
     if last_step is not None and step <= last_step:
         logger.warning(
@@ -133,8 +150,8 @@ def consume_locked(locked, code):
             step,
             last_step,
         )
-        return False
+        return REPLAYED
     locked.data = {**locked.data, "last_step": step}
     locked.last_used_at = timezone.now()
     locked.save(update_fields=["data", "last_used_at"])
-    return True
+    return ACCEPTED

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from accounts.adapter import get_adapter as get_account_adapter
 from accounts.authentication import record_authentication
@@ -55,7 +56,7 @@ def activate_totp(
         # Lock the user row: two concurrent activations must not both pass the check.
         User.objects.select_for_update().filter(pk=user.pk).first()
         if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            raise FlowError("Your authenticator app is already set up.", code="already_active")
+            raise FlowError(_("Your authenticator app is already set up."), code="already_active")
         validate_can_add_authenticator(user)
         authenticator = Authenticator.objects.create(
             user=user,
@@ -65,7 +66,7 @@ def activate_totp(
         authenticator_added.send(
             sender=Authenticator, request=request, user=user, authenticator=authenticator
         )
-        _, codes = ensure_recovery_codes(request, user=user)
+        _recovery, codes = ensure_recovery_codes(request, user=user)
     request.session.pop(PENDING_TOTP_SECRET_SESSION_KEY, None)
     # The code just proved the factor: for the reauthentication window this counts as
     # having used it, so saving the new recovery codes does not ask for a code again.
@@ -77,7 +78,7 @@ def activate_totp(
         enrolled=True,
     )
     get_account_adapter(request).add_message(
-        request, messages.SUCCESS, "Two-factor authentication with an authenticator app is on."
+        request, messages.SUCCESS, _("Two-factor authentication with an authenticator app is on.")
     )
     send_security_notice(request, user=user, notice="totp_activated")
     return authenticator, codes
@@ -91,7 +92,7 @@ def deactivate_totp(request: HttpRequest) -> list[Authenticator]:
     authenticator.user = request.user
     removed = delete_and_cleanup(request, authenticator)
     get_account_adapter(request).add_message(
-        request, messages.SUCCESS, "Two-factor authentication with an authenticator app is off."
+        request, messages.SUCCESS, _("Two-factor authentication with an authenticator app is off.")
     )
     send_security_notice(request, user=request.user, notice="totp_deactivated")
     return removed

@@ -1,6 +1,7 @@
 """The form proving a new authenticator app."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.mfa.base.forms import CODE_MAX_LENGTH
 from accounts.mfa.totp import auth as totp
@@ -9,10 +10,12 @@ from accounts.mfa.totp import auth as totp
 class ActivateTOTPForm(forms.Form):
     """Proves the pending seed: the code must match it within the allowed window."""
 
-    error_messages = {"incorrect_code": "Incorrect code. Check the time on your device and retry."}
+    error_messages = {
+        "incorrect_code": _("Incorrect code. Check the time on your device and retry.")
+    }
 
     code = forms.CharField(
-        label="Code from your app",
+        label=_("Code from your app"),
         max_length=CODE_MAX_LENGTH,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "placeholder": "123456"}

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -35,7 +36,7 @@ def activate_totp(request):
     """Show a fresh seed (QR code and text); a correct code from the app turns it on."""
     user = request.user
     if get_authenticator(user, Authenticator.Type.TOTP) is not None:
-        messages.info(request, "Your authenticator app is already set up.")
+        messages.info(request, _("Your authenticator app is already set up."))
         return redirect("mfa_index")
     if unverified_email_blocks_mfa(user):
         messages.error(request, UNVERIFIED_EMAIL_MESSAGE)
@@ -44,7 +45,7 @@ def activate_totp(request):
     form = get_form_class("activate_totp", ActivateTOTPForm)(request.POST or None, secret=secret)
     if request.method == "POST" and form.is_valid():
         try:
-            _, codes = flows.activate_totp(request, secret=secret, last_step=form.step)
+            _totp, codes = flows.activate_totp(request, secret=secret, last_step=form.step)
         except FlowError as error:
             if error.code == "unverified_email":
                 messages.error(request, error.message)

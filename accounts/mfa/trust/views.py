@@ -4,6 +4,7 @@ answer 404 while ``MFA_TRUST_ENABLED`` is off."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -20,7 +21,7 @@ def trust(request):
     """Trust this browser? POST ``action=trust`` or ``action=skip`` ends the login."""
     user, pending = flows.get_trust_pending(request)
     if user is None:
-        messages.info(request, "Your sign-in took too long or was not started. Sign in again.")
+        messages.info(request, _("Your sign-in took too long or was not started. Sign in again."))
         return redirect("account_login")
     action = request.POST.get("action")
     if request.method == "POST" and action in ("trust", "skip"):
@@ -37,7 +38,7 @@ def revoke(request):
     """The button on the sessions page: no browser skips the second factor any more."""
     flows.revoke_trusted_browsers(request, user=request.user)
     messages.success(
-        request, "No browser is trusted any more: each will ask for your second factor."
+        request, _("No browser is trusted any more: each will ask for your second factor.")
     )
     response = redirect("usersessions_list")
     response.delete_cookie(app_settings.TRUST_COOKIE_NAME)

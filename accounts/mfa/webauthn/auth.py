@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http.request import split_domain_port
+from django.utils.translation import gettext
 from fido2.rpid import verify_rp_id
 from fido2.server import Fido2Server
 from fido2.utils import websafe_decode, websafe_encode
@@ -171,7 +172,7 @@ def pop_state(request, purpose, user=None):
         or record.get("user_id") != expected_user_id
     ):
         raise WebAuthnError(
-            "This request expired or was already used. Please try again.", "no_challenge"
+            gettext("This request expired or was already used. Please try again."), "no_challenge"
         )
     return {"challenge": record["challenge"], "user_verification": record["user_verification"]}
 
@@ -225,16 +226,18 @@ def complete_registration(request, *, user, response, passwordless):
     try:
         registration = RegistrationResponse.from_dict(response)
     except Exception as error:
-        raise WebAuthnError("The key's answer could not be read.", "malformed") from error
+        raise WebAuthnError(gettext("The key's answer could not be read."), "malformed") from error
     if len(registration.raw_id) > MAX_CREDENTIAL_ID_BYTES:
-        raise WebAuthnError("This key's credential id is too long.", "credential_id_too_long")
+        raise WebAuthnError(
+            gettext("This key's credential id is too long."), "credential_id_too_long"
+        )
     try:
         auth_data = get_server(request).register_complete(state, registration)
     except Exception as error:
-        raise WebAuthnError("The key could not be verified.", "invalid") from error
+        raise WebAuthnError(gettext("The key could not be verified."), "invalid") from error
     credential = auth_data.credential_data
     if credential is None or credential.credential_id != registration.raw_id:
-        raise WebAuthnError("The key could not be verified.", "invalid")
+        raise WebAuthnError(gettext("The key could not be verified."), "invalid")
     transports = (response.get("response") or {}).get("transports") or []
     return {
         "credential_id": websafe_encode(credential.credential_id),
@@ -286,19 +289,19 @@ def verify_assertion(request, *, purpose, response, candidates, user=None):
     try:
         assertion = AuthenticationResponse.from_dict(response)
     except Exception as error:
-        raise WebAuthnError("The key's answer could not be read.", "malformed") from error
+        raise WebAuthnError(gettext("The key's answer could not be read."), "malformed") from error
     authenticator = candidates.filter(data__credential_id=websafe_encode(assertion.raw_id)).first()
     if authenticator is None:
-        raise WebAuthnError("This key is not registered for this account.", "unknown_key")
+        raise WebAuthnError(gettext("This key is not registered for this account."), "unknown_key")
     try:
         get_server(request).authenticate_complete(state, [_credential(authenticator)], assertion)
     except Exception as error:
         raise WebAuthnError(
-            "The key could not be verified.", "invalid", authenticator=authenticator
+            gettext("The key could not be verified."), "invalid", authenticator=authenticator
         ) from error
     if user is None and assertion.response.user_handle != user_handle(authenticator.user):
         raise WebAuthnError(
-            "The key could not be verified.", "user_handle", authenticator=authenticator
+            gettext("The key could not be verified."), "user_handle", authenticator=authenticator
         )
     auth_data = assertion.response.authenticator_data
     return Assertion(

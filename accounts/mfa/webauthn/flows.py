@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.authentication import record_authentication
 from accounts.flows.login import (
@@ -72,7 +73,7 @@ def add_key(
     data = webauthn.complete_registration(
         request, user=user, response=credential, passwordless=passwordless
     )
-    duplicate = WebAuthnError("This key is already registered.", "duplicate")
+    duplicate = WebAuthnError(gettext("This key is already registered."), "duplicate")
     if Authenticator.objects.filter(
         type=WEBAUTHN, data__credential_id=data["credential_id"]
     ).exists():
@@ -200,7 +201,9 @@ def authenticate_second_factor(
     """
     reserve_attempt(request, user=user)
     if credential is None:
-        raise WebAuthnError("Use your key first: your browser did not send its answer.", "none")
+        raise WebAuthnError(
+            gettext("Use your key first: your browser did not send its answer."), "none"
+        )
     try:
         assertion = webauthn.verify_assertion(
             request,
@@ -282,7 +285,7 @@ def _advance_sign_count(request, user, assertion, *, reauthentication):
     )
     _failed(request, user, authenticator, reauthentication=reauthentication)
     raise WebAuthnError(
-        "This key's signature counter went backwards; it may have been copied.",
+        gettext("This key's signature counter went backwards; it may have been copied."),
         "sign_count",
         authenticator=authenticator,
     )

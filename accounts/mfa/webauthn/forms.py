@@ -3,6 +3,8 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # A registration or assertion response is a few kilobytes and nests three levels deep
 # (credential → response / clientExtensionResults → credProps); anything far larger or deeper
@@ -55,9 +57,9 @@ class CredentialField(forms.CharField):
     """The browser's ``PublicKeyCredential``, serialised to JSON by static/js/webauthn.js."""
 
     default_error_messages = {
-        "invalid_json": "Your browser sent an unreadable answer. Please try again.",
-        "too_large": "Your browser sent an answer far too large to be a security key's.",
-        "too_deep": "Your browser sent an answer nested far too deep to be a security key's.",
+        "invalid_json": _("Your browser sent an unreadable answer. Please try again."),
+        "too_large": _("Your browser sent an answer far too large to be a security key's."),
+        "too_deep": _("Your browser sent an answer nested far too deep to be a security key's."),
     }
 
     def __init__(self, **kwargs):
@@ -65,7 +67,7 @@ class CredentialField(forms.CharField):
         kwargs.setdefault("max_length", CREDENTIAL_MAX_LENGTH)
         kwargs.setdefault(
             "error_messages",
-            {"required": "Use your key first: your browser did not send its answer."},
+            {"required": _("Use your key first: your browser did not send its answer.")},
         )
         super().__init__(**kwargs)
 
@@ -94,8 +96,8 @@ class CredentialField(forms.CharField):
 class KeyNameField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", NAME_MAX_LENGTH)
-        kwargs.setdefault("label", "Name")
-        kwargs.setdefault("help_text", "So you can tell your keys apart, e.g. “Blue YubiKey”.")
+        kwargs.setdefault("label", pgettext_lazy("security key", "Name"))
+        kwargs.setdefault("help_text", _("So you can tell your keys apart, e.g. “Blue YubiKey”."))
         super().__init__(**kwargs)
 
 
@@ -103,8 +105,8 @@ class AddKeyForm(forms.Form):
     name = KeyNameField(widget=forms.TextInput(attrs={"autofocus": True}))
     passwordless = forms.BooleanField(
         required=False,
-        label="Use it as a passkey: sign in with this key alone, without a password",
-        help_text="The key will ask for your PIN, fingerprint or face each time.",
+        label=_("Use it as a passkey: sign in with this key alone, without a password"),
+        help_text=_("The key will ask for your PIN, fingerprint or face each time."),
     )
     credential = CredentialField()
 

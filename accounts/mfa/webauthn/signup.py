@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from accounts.flows.login import perform_login
 from accounts.flows.signup_by_passkey import clear_passkey_signup
@@ -32,7 +33,7 @@ def complete_passkey_signup(
     data = webauthn.complete_registration(
         request, user=user, response=credential, passwordless=True
     )
-    duplicate = WebAuthnError("This key is already registered.", "duplicate")
+    duplicate = WebAuthnError(gettext("This key is already registered."), "duplicate")
     try:
         with transaction.atomic():
             authenticator = Authenticator.objects.create(

@@ -8,6 +8,7 @@ options stores a fresh single-use challenge in the session; it changes nothing e
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -66,7 +67,10 @@ def add_key(request):
         except FlowError as error:
             error.add_to(form)
         else:
-            messages.success(request, f"Security key “{form.cleaned_data['name']}” added.")
+            messages.success(
+                request,
+                gettext("Security key “%(name)s” added.") % {"name": form.cleaned_data["name"]},
+            )
             if recovery_codes:
                 # Shown once, like after activating TOTP: plain codes exist nowhere else.
                 return render(
@@ -90,7 +94,7 @@ def edit_key(request, pk):
     form = _bind(RenameKeyForm, request, initial={"name": flows.key_name(authenticator)})
     if form.is_valid():
         flows.rename_key(request, authenticator=authenticator, name=form.cleaned_data["name"])
-        messages.success(request, "Security key renamed.")
+        messages.success(request, gettext("Security key renamed."))
         return redirect("mfa_list_webauthn")
     return render(
         request, "mfa/webauthn/edit_form.html", {"form": form, "authenticator": authenticator}
@@ -105,7 +109,10 @@ def remove_key(request, pk):
     authenticator = _own_key(request, pk)
     if request.method == "POST":
         flows.remove_key(request, authenticator=authenticator)
-        messages.success(request, f"Security key “{flows.key_name(authenticator)}” removed.")
+        messages.success(
+            request,
+            gettext("Security key “%(name)s” removed.") % {"name": flows.key_name(authenticator)},
+        )
         return redirect("mfa_list_webauthn")
     return render(
         request,
