@@ -1,4 +1,5 @@
-"""PostgreSQL-only DDL of the activity app: what Django's model ``Meta`` cannot say portably.
+"""DDL of the activity app that Django's model ``Meta`` cannot say portably: the prefix-search
+indexes (PostgreSQL) and the triggers that keep the hourly counters (SQLite and PostgreSQL).
 
 The admin searches ``^username`` and ``^email`` (``istartswith``), which Django writes on
 PostgreSQL as ``UPPER("col"::text) LIKE UPPER('term%')``. A B-tree on
@@ -40,7 +41,127 @@ def drop_search_indexes(connection):
                 cursor.execute(f'DROP INDEX IF EXISTS "{prefix}_{short}_idx"')
 
 
+# --- Hourly counters kept by the database ------------------------------------------------------
+#
+# Every log row is counted in ``EventCount`` (and a failed login with an IP also in
+# ``FailedLoginSource``) by an AFTER INSERT trigger on its log table: the count is written by
+# the same statement as the row, so it is in the same transaction by construction (a row is
+# never committed without its count, nor a count without its row), rows inserted any other way
+# (bulk_create, an import, SQL) are counted too, and the flow pays one query per audit row
+# instead of two (the trigger runs inside the database: no round trip, no ORM). The stripe is
+# ``id % 8``: consecutive rows of concurrent logins increment different counter rows, so they
+# do not queue on one row lock until their transactions commit. On PostgreSQL the triggers are
+# defined on the partitioned parents, so every partition (and every month created later) has
+# them. Other databases keep counting in Python (``activity.services._count``).
+
+COUNTED_BY_TRIGGER = frozenset({"sqlite", "postgresql"})
+COUNT_SHARDS = 8
+LOG_NAMES = {
+    "activity_loginlog": "login",
+    "activity_securitylog": "security",
+    "activity_mfalog": "mfa",
+}
+TRIGGER = "activity_count"
+
+_SQLITE_HOUR = "substr(NEW.created_at, 1, 13) || ':00:00'"  # Django's text, UTC
+_PG_HOUR = "date_trunc('hour', NEW.created_at, 'UTC')"
+
+
+def _event_count_upsert(table, hour, qualify):
+    method = "''" if table == "activity_securitylog" else "NEW.method"
+    count = '"activity_eventcount"."count"' if qualify else '"count"'
+    # Only the constants above are formatted in (table and log names, column expressions).
+    return (
+        'INSERT INTO "activity_eventcount" ("log", "hour", "event", "method", "shard", "count") '  # noqa: S608
+        f"VALUES ('{LOG_NAMES[table]}', {hour}, NEW.event, {method}, NEW.id % {COUNT_SHARDS}, 1) "
+        'ON CONFLICT ("log", "hour", "event", "method", "shard") '
+        f'DO UPDATE SET "count" = {count} + 1;'
+    )
+
+
+def _failed_source_upsert(hour, qualify):
+    failures = '"activity_failedloginsource"."failures"' if qualify else '"failures"'
+    return (
+        'INSERT INTO "activity_failedloginsource" ("hour", "ip_address", "username", "failures") '
+        f"SELECT {hour}, NEW.ip_address, lower(NEW.username), 1 "
+        "WHERE NEW.event = 'failed' AND NEW.ip_address IS NOT NULL "
+        'ON CONFLICT ("hour", "ip_address", "username") '
+        f'DO UPDATE SET "failures" = {failures} + 1;'
+    )
+
+
+def _body(table, hour, qualify):
+    body = _event_count_upsert(table, hour, qualify)
+    if table == "activity_loginlog":
+        body += " " + _failed_source_upsert(hour, qualify)
+    return body
+
+
+def create_counter_triggers(connection):
+    """Create the counting triggers if missing (idempotent; functions are replaced)."""
+    if connection.vendor not in COUNTED_BY_TRIGGER:
+        return
+    with connection.cursor() as cursor:
+        for table in LOG_NAMES:
+            if connection.vendor == "sqlite":
+                cursor.execute(
+                    f'CREATE TRIGGER IF NOT EXISTS "{TRIGGER}_{table}" AFTER INSERT ON "{table}" '
+                    f"FOR EACH ROW BEGIN {_body(table, _SQLITE_HOUR, qualify=False)} END"
+                )
+                continue
+            function = f"{table}_count_row"
+            cursor.execute(
+                f'CREATE OR REPLACE FUNCTION "{function}"() RETURNS trigger LANGUAGE plpgsql '
+                f"AS $$ BEGIN {_body(table, _PG_HOUR, qualify=True)} RETURN NULL; END $$"
+            )
+            cursor.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = %s::regclass",
+                [TRIGGER, table],
+            )
+            if cursor.fetchone() is None:
+                cursor.execute(
+                    f'CREATE TRIGGER "{TRIGGER}" AFTER INSERT ON "{table}" '
+                    f'FOR EACH ROW EXECUTE FUNCTION "{function}"()'
+                )
+
+
+def drop_counter_triggers(connection):
+    if connection.vendor not in COUNTED_BY_TRIGGER:
+        return
+    with connection.cursor() as cursor:
+        for table in LOG_NAMES:
+            if connection.vendor == "sqlite":
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{TRIGGER}_{table}"')
+            else:
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{TRIGGER}" ON "{table}"')
+                cursor.execute(f'DROP FUNCTION IF EXISTS "{table}_count_row"()')
+
+
+def counted_by_trigger(connection) -> bool:
+    """True where the triggers above count the log rows (the services then do not)."""
+    return connection.vendor in COUNTED_BY_TRIGGER
+
+
+TRIGGER_MIGRATION = ("activity", "0011_counter_triggers")
+
+
+def _counter_triggers_wanted(connection) -> bool:
+    """After every ``migrate``: where migration 0011 is applied (a rollback past it dropped
+    them, and must not get them back), or where the app has no migrations (the test suite's
+    ``--nomigrations`` builds the tables from the models)."""
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+
+    module, _ = MigrationLoader.migrations_module("activity")
+    if module is None:
+        return True
+    return TRIGGER_MIGRATION in MigrationRecorder(connection).applied_migrations()
+
+
 def on_post_migrate(sender, using="default", **kwargs):
     from django.db import connections
 
-    create_search_indexes(connections[using])
+    connection = connections[using]
+    create_search_indexes(connection)
+    if connection.vendor in COUNTED_BY_TRIGGER and _counter_triggers_wanted(connection):
+        create_counter_triggers(connection)

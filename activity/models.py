@@ -267,11 +267,11 @@ class RateLimitRefusal(SecurityLog):
 class EventCount(models.Model):
     """How many rows of one ``(log, event, method)`` were written in one hour (UTC).
 
-    Kept by ``activity.services`` in the same transaction as the log row (an
-    ``INSERT ... ON CONFLICT DO UPDATE SET count = count + 1``), so the dashboard sums at most
-    ``hours x events`` small rows, whatever the size of the logs. ``shard`` stripes the hot
-    counters: concurrent logins of one hour increment different rows (chosen by process and
-    thread) instead of queueing on one row lock until their transactions commit.
+    Kept by a trigger on each log table, in the same statement as the log row (an
+    ``INSERT ... ON CONFLICT DO UPDATE SET count = count + 1``; ``activity/dbsetup.py``), so the
+    dashboard sums at most ``hours x events`` small rows, whatever the size of the logs.
+    ``shard`` stripes the hot counters: concurrent logins of one hour increment different rows
+    (``id % 8``) instead of queueing on one row lock until their transactions commit.
     """
 
     hour = models.DateTimeField()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.authentication import get_authentication_records, get_logout_reason
 from accounts.httpkit import get_client_ip, get_user_agent
-from activity import app_settings, partitioning, streaming, tasks
+from activity import app_settings, dbsetup, partitioning, streaming, tasks
 from activity.models import (
     EventCount,
     FailedLoginSource,
@@ -201,7 +201,13 @@ def _stream(row):
 
 
 def _count(row, *, method=""):
-    """Count ``row`` in its hour's ``EventCount`` (same transaction as the row itself)."""
+    """Count ``row`` in its hour's ``EventCount`` (same transaction as the row itself).
+
+    On SQLite and PostgreSQL the log table's trigger has counted it already, in the row's
+    own INSERT (``activity.dbsetup``): nothing to do, no query.
+    """
+    if dbsetup.counted_by_trigger(connection):
+        return
     _upsert(
         EventCount,
         ("log", "hour", "event", "method", "shard"),
@@ -217,7 +223,7 @@ def _count(row, *, method=""):
 
 
 def _count_failed_source(row):
-    if not row.ip_address:
+    if not row.ip_address or dbsetup.counted_by_trigger(connection):
         return
     _upsert(
         FailedLoginSource,

@@ -12,6 +12,7 @@ import enum
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -61,7 +62,13 @@ def wait_message(email: str) -> str:
 
 
 def verified_elsewhere(email_address: EmailAddress) -> bool:
-    """True when another account already owns this address as a verified one."""
+    """True when another account already owns this address as a verified one.
+
+    ``verify_address``'s locking read has already answered (``taken``): no second query.
+    """
+    taken = getattr(email_address, "taken", None)
+    if taken is not None:
+        return taken
     return (
         EmailAddress.objects.matching(email_address.email)
         .filter(verified=True)
@@ -111,12 +118,23 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     )
     _add_email.send(sender=user.__class__, email=email, user=user)
     # The form counted the addresses already, but concurrent adds would all pass that count:
-    # lock the user's row and count again, so the limit is exact.
-    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    # lock the user's row and count again, so the limit is exact (one query does both).
+    held = (
+        EmailAddress.objects.filter(user_id=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    count = (
+        User.objects.select_for_update()
+        .filter(pk=user.pk)
+        .values_list(Subquery(held), flat=True)
+        .first()
+    )
     drop_pending_change(user=user)  # ACCOUNT_CHANGE_EMAIL: the newest change wins
     limit = app_settings.MAX_EMAIL_ADDRESSES
     # ACCOUNT_CHANGE_EMAIL: one address plus one pending change (dropped just above).
-    if EmailAddress.objects.filter(user=user).count() >= limit and not app_settings.CHANGE_EMAIL:
+    if (count or 0) >= limit and not app_settings.CHANGE_EMAIL:
         raise FlowError(
             ngettext(
                 "You can have at most %(max)d email address. Remove one first.",
@@ -128,8 +146,9 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
             field="email",
         )
     try:
-        with transaction.atomic():
-            address = EmailAddress.objects.create(user=user, email=email)
+        # No savepoint of its own: a duplicate raises FlowError at once (no query between),
+        # and leaving this flow's atomic block with it rolls back to the flow's savepoint.
+        address = EmailAddress.objects.create(user=user, email=email)
     except IntegrityError:
         # The same address was added a moment ago (another tab): unique per user.
         raise FlowError(
@@ -200,7 +219,11 @@ def mark_primary(request: HttpRequest, *, user: User, email_address: EmailAddres
     swap the primary (one primary per user is also a database constraint).
     """
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
-    address = EmailAddress.objects.filter(pk=email_address.pk, user=user).first()
+    # The chosen address and the current primary, as they are under the lock: one query.
+    rows = EmailAddress.objects.filter(Q(pk=email_address.pk) | Q(primary=True), user=user)
+    rows = {row.pk: row for row in rows}
+    address = rows.get(email_address.pk)
+    old = next((row for row in rows.values() if row.primary), None)
     if address is None:
         raise FlowError(
             _("That is not one of your email addresses."), code="invalid_choice", field="email"
@@ -211,7 +234,6 @@ def mark_primary(request: HttpRequest, *, user: User, email_address: EmailAddres
             code="unverified",
             field="email",
         )
-    old = _primary_of(user)
     if old is not None and old.pk == address.pk:
         _message(
             request,
@@ -252,6 +274,8 @@ def mark_primary(request: HttpRequest, *, user: User, email_address: EmailAddres
 
 def resend_verification(request: HttpRequest, *, user: User, email_address: EmailAddress) -> None:
     """Mail the confirmation link again, at most once per address per cooldown."""
+    if email_address.user_id == user.pk:
+        email_address.user = user  # the mail names the user: no lazy query for it
     if email_address.verified:
         _message(
             request,
@@ -270,7 +294,9 @@ def resend_verification(request: HttpRequest, *, user: User, email_address: Emai
     )
 
 
-@transaction.atomic
+# No savepoint of its own: it raises nothing the caller would catch (a lost race ends in the
+# inner savepoint below), so one would only cost two queries inside the request's transaction.
+@transaction.atomic(savepoint=False)
 def verify_address(request: HttpRequest, *, email_address: EmailAddress) -> Verification:
     """Mark the address verified and send ``email_confirmed``; return a ``Verification``.
 
@@ -279,9 +305,20 @@ def verify_address(request: HttpRequest, *, email_address: EmailAddress) -> Veri
     constraint the concurrent one (inside a savepoint, so the request can still answer). An
     account's first verified address becomes its primary when it has none.
     """
+    # One locking read answers the three questions below (is it still there, verified by
+    # another account, has its account a primary?).
+    held_elsewhere = (
+        EmailAddress.objects.matching(email_address.email)
+        .filter(verified=True)
+        .exclude(user_id=OuterRef("user_id"))
+    )
     address = (
         EmailAddress.objects.select_for_update()
         .select_related("user")
+        .annotate(
+            taken=Exists(held_elsewhere),
+            has_primary=Exists(EmailAddress.objects.filter(user=OuterRef("user_id"), primary=True)),
+        )
         .filter(pk=email_address.pk, email=email_address.email)
         .first()
     )
@@ -300,7 +337,7 @@ def verify_address(request: HttpRequest, *, email_address: EmailAddress) -> Veri
     user = address.user
     if complete_email_change(request, address=address):  # ACCOUNT_CHANGE_EMAIL
         pass
-    elif _primary_of(user) is None:
+    elif not address.has_primary:
         try:
             with transaction.atomic():
                 address.primary = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -35,20 +35,20 @@ def remember_device(request: HttpRequest, *, user: User) -> tuple[bool, bool]:
     """
     now = timezone.now()
     fingerprint = request_fingerprint(request)
-    with transaction.atomic():
-        # The usual case, a known device, is one UPDATE.
-        if KnownDevice.objects.filter(user=user, fingerprint=fingerprint).update(last_seen_at=now):
-            return False, True
-        device, created = KnownDevice.objects.get_or_create(
-            user=user,
-            fingerprint=fingerprint,
-            defaults={"first_seen_at": now, "last_seen_at": now},
-        )
-        if not created:  # a concurrent login from the same device inserted it meanwhile
-            KnownDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
-            return False, True
-        had_history = _cap_known_devices(user)
-    return True, had_history
+    # The usual case, a known device, is one UPDATE (no savepoint: a single statement).
+    if KnownDevice.objects.filter(user=user, fingerprint=fingerprint).update(last_seen_at=now):
+        return False, True
+    # None: a plain INSERT in a savepoint (the UPDATE just saw no row, so get_or_create's
+    # SELECT would find nothing either).
+    try:
+        with transaction.atomic():
+            KnownDevice.objects.create(
+                user=user, fingerprint=fingerprint, first_seen_at=now, last_seen_at=now
+            )
+    except IntegrityError:  # a concurrent login from the same device inserted it meanwhile
+        KnownDevice.objects.filter(user=user, fingerprint=fingerprint).update(last_seen_at=now)
+        return False, True
+    return True, _cap_known_devices(user)
 
 
 def notify_if_new_device(request: HttpRequest, *, user: User) -> bool:

@@ -39,7 +39,7 @@ def end_user_sessions(request: HttpRequest, user: User, *, keep_session_key=None
     return count
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # raises nothing a caller carries on from
 def change_password(request: HttpRequest, *, user: User, password: str) -> None:
     """Store the new password, keep this session (new key), end every other session.
 
@@ -55,7 +55,7 @@ def change_password(request: HttpRequest, *, user: User, password: str) -> None:
     notify(request, user, "account/email/password_changed")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # raises nothing a caller carries on from
 def set_password(request: HttpRequest, *, user: User, password: str) -> None:
     """A first password for a user who had no usable one; otherwise like a change."""
     user.set_password(password)

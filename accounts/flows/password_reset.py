@@ -153,25 +153,29 @@ def get_reset_user(request: HttpRequest, *, uidb36: str) -> User | None:
     return user
 
 
-@transaction.atomic
 def reset_password_by_key(request: HttpRequest, *, user: User, password: str) -> None:
     """The emailed link's reset: ``reset_password`` once the stashed key is checked again on
     the *locked* user row.
 
     Single use under concurrency: of several browsers posting one link at once exactly one
     resets; the others wait for the lock, then find the key void (the password it hashes
-    changed) and get ``FlowError("invalid_key")``.
+    changed) and get ``FlowError("invalid_key")``, raised after the block so the request's
+    transaction stays usable without a savepoint (the block wrote nothing then).
     """
-    locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
-    stash = request.session.get(RESET_KEY_SESSION_KEY)
-    key = stash.get("key") if isinstance(stash, dict) else ""
-    if locked is None or not default_token_generator.check_token(locked, key or ""):
+    with transaction.atomic(savepoint=False):
+        locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+        stash = request.session.get(RESET_KEY_SESSION_KEY)
+        key = stash.get("key") if isinstance(stash, dict) else ""
+        valid = locked is not None and default_token_generator.check_token(locked, key or "")
+        if valid:
+            reset_password(request, user=locked, password=password)
+    if not valid:
         request.session.pop(RESET_KEY_SESSION_KEY, None)
         raise FlowError(USED_KEY, code="invalid_key")
-    reset_password(request, user=locked, password=password)
 
 
-@transaction.atomic
+# No savepoint: nothing in it raises an error a caller would catch and carry on from.
+@transaction.atomic(savepoint=False)
 def reset_password(request: HttpRequest, *, user: User, password: str) -> None:
     """Store the new password and end *all* of the user's sessions; log nobody in.
 

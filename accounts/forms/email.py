@@ -94,11 +94,15 @@ class AddEmailForm(forms.Form):
 
     def clean_email(self):
         email = get_adapter().clean_email(self.cleaned_data["email"])
-        addresses = EmailAddress.objects.filter(user=self.user)
-        if addresses.matching(email).exists():
+        # One query for both checks (a user has a handful of addresses at most).
+        addresses = [
+            held.lower()
+            for held in EmailAddress.objects.filter(user=self.user).values_list("email", flat=True)
+        ]
+        if email.lower() in addresses:
             raise forms.ValidationError(self.error_messages["duplicate"], code="duplicate")
         limit = app_settings.MAX_EMAIL_ADDRESSES
-        if addresses.count() >= limit and not app_settings.CHANGE_EMAIL:  # change: one + pending
+        if len(addresses) >= limit and not app_settings.CHANGE_EMAIL:  # change: one + pending
             raise forms.ValidationError(
                 self.error_messages["too_many"], code="too_many", params={"max": limit}
             )

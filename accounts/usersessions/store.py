@@ -14,7 +14,7 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, update_session_auth_hash
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
 from django.contrib.sessions.backends.db import SessionStore as DBSessionStore
 from django.core.cache import caches
@@ -53,23 +53,23 @@ def record_session(request: HttpRequest, user) -> None:
         "ip": get_client_ip(request),
         "user_agent": get_user_agent(request),
     }
-    # The key was just rotated, so there is normally no record to update: UPDATE (no row)
-    # then INSERT costs two queries where update_or_create costs six (savepoints, a locking
-    # SELECT). A key is never recorded twice in one request, so no lock is needed.
-    key = request.session.session_key
-    if not UserSession.objects.filter(session_key=key).update(**fields):
-        UserSession.objects.create(session_key=key, **fields)
+    # The key was just rotated (``login`` cycles it; a brand-new key was checked unused by
+    # the session store), so no record can have it: one INSERT. update_or_create would cost
+    # six queries (savepoints, a locking SELECT), an UPDATE-then-INSERT two.
+    UserSession.objects.create(session_key=request.session.session_key, **fields)
 
 
 def keep_session_after_password_change(request: HttpRequest, user) -> str:
     """Keep ``request``'s session logged in as ``user`` under a new key after a password change.
 
-    ``update_session_auth_hash`` stores the new auth hash and cycles the key (the old key stops
+    Like ``update_session_auth_hash``: stores the new auth hash, cycles the key (the old key stops
     working); the session's record moves to the new key so ``end_sessions`` and the sessions
     page still see it. A session without a record (e.g. ``force_login``) gets one.
     """
     old_key = request.session.session_key
-    update_session_auth_hash(request, user)
+    cycle_session_key(request.session)  # what update_session_auth_hash does, more cheaply
+    if request.user == user:
+        request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     new_key = request.session.session_key
     if old_key and UserSession.objects.filter(session_key=old_key).update(session_key=new_key):
         return new_key
@@ -83,6 +83,27 @@ def keep_session_after_password_change(request: HttpRequest, user) -> str:
         },
     )
     return new_key
+
+
+def cycle_session_key(session) -> None:
+    """``session.cycle_key()``: a new key for the same data, the old key dead at once.
+
+    On the database engine Django's ``cycle_key`` costs six queries (is the new key free?,
+    a savepoint, the INSERT of a copy, its release, a SELECT and a DELETE of the old row);
+    renaming the row does the same in two (is the new key free?, one UPDATE of the key).
+    The session is marked modified, so the end of the request saves its data under the new
+    key as usual. Other engines (and a session not stored yet) use ``cycle_key``.
+    """
+    old_key = session.session_key
+    if type(session) is DBSessionStore and old_key:
+        data = session._session  # loaded before the key changes
+        new_key = session._get_new_session_key()
+        if session.model.objects.filter(session_key=old_key).update(session_key=new_key):
+            session._session_key = new_key
+            session._session_cache = data
+            session.modified = True
+            return
+    session.cycle_key()
 
 
 def forget_session(session_key: str | None) -> None:
@@ -113,7 +134,7 @@ def rotate_session(request: HttpRequest) -> None:
     planted or seen stops working.
     """
     old_key = request.session.session_key
-    request.session.cycle_key()
+    cycle_session_key(request.session)
     if old_key:
         UserSession.objects.filter(session_key=old_key).update(
             session_key=request.session.session_key

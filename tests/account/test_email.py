@@ -212,6 +212,27 @@ def test_add_refused_past_the_maximum(auth_client, user, catch_all, mailoutbox):
     assert mailoutbox == []
 
 
+def test_add_racing_a_duplicate_is_a_form_error_and_rolls_back(
+    auth_client, user, catch_all, mailoutbox
+):
+    """Another tab added the address between the form's check and the INSERT: the unique
+    index refuses it, the flow rolls back to its savepoint and the page still renders."""
+    add_address(user, "twice@example.org")
+    with mock.patch(
+        "accounts.forms.email.AddEmailForm.clean_email",
+        lambda form: form.cleaned_data["email"],
+    ):
+        response = act(auth_client, "action_add", "Twice@example.org")
+    assert response.status_code == 200
+    assert "already on your account" in response.content.decode()
+    assert EmailAddress.objects.filter(user=user, email__iexact="twice@example.org").count() == 1
+    assert not catch_all["email_added"].called
+    assert not catch_all["email_confirmation_sent"].called
+    assert mailoutbox == []
+    # The request's transaction stayed usable: the next page works and sees the one address.
+    assert "twice@example.org" in auth_client.get(URL).content.decode()
+
+
 @override_settings(ACCOUNT_MAX_EMAIL_ADDRESSES=2)
 def test_maximum_is_a_setting(auth_client, user):
     assert act(auth_client, "action_add", "second@example.org").status_code == 302

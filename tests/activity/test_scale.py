@@ -57,17 +57,42 @@ def test_counters_are_written_with_the_rows_and_match_a_rebuild(client, user):
     assert _sources() == sources
 
 
-def test_a_failed_counter_write_rolls_the_row_back_with_it(user, monkeypatch):
-    """Same transaction: a row is never committed without its count (and vice versa)."""
+def test_a_failed_counter_write_rolls_the_row_back_with_it(user):
+    """Same statement: a row is never committed without its count (and vice versa). The
+    counter table is dropped inside a transaction, so the trigger's upsert fails."""
     from django.db import DatabaseError, transaction
 
-    def broken(*args, **kwargs):
-        raise DatabaseError("counter table unavailable")
-
-    monkeypatch.setattr(services, "_upsert", broken)
     with pytest.raises(DatabaseError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute('DROP TABLE "activity_eventcount"')
         services.login_log_create(request=None, event="login", user=user)
     assert not LoginLog.objects.exists()
+    assert not EventCount.objects.exists()  # the table is back (the DROP rolled back too)
+
+
+def test_rows_inserted_without_the_services_are_counted_too(user):
+    """The counters are kept by the database: a bulk insert (an import, a script) is counted
+    with no rebuild, and the count matches what a rebuild computes."""
+    LoginLog.objects.bulk_create(
+        [
+            LoginLog(event="failed", username="Mallory", ip_address="192.0.2.9"),
+            LoginLog(event="failed", username="mallory", ip_address="192.0.2.9"),
+            LoginLog(event="failed", username="eve"),  # no IP: no source row
+            LoginLog(event="login", method="password", user=user),
+        ]
+    )
+    MFALog.objects.create(event="used", method="totp", user=user)
+    SecurityLog.objects.create(event="signup", user=user)
+    live, sources = _counts(), _sources()
+    assert live == {
+        ("login", "failed", ""): 3,
+        ("login", "login", "password"): 1,
+        ("mfa", "used", "totp"): 1,
+        ("security", "signup", ""): 1,
+    }
+    assert sources == {("192.0.2.9", "mallory"): 2}
+    services.counts_rebuild()
+    assert (_counts(), _sources()) == (live, sources)
 
 
 def test_rebuild_from_a_point_keeps_older_counters(user):

@@ -76,27 +76,39 @@ def report_failure(
     )
 
 
-def _accept_code(user, code: str) -> tuple[Authenticator | None, bool]:
-    """The authenticator ``code`` is valid for (now spent), or ``None``; and whether the code
-    was the right TOTP code of an already used step (a replay: still a failure)."""
-    replayed = False
-    factor = get_authenticator(user, Authenticator.Type.TOTP)
-    if factor is not None:
-        outcome = totp.check_and_consume(factor, code)
-        if outcome == totp.ACCEPTED:
-            return factor, False
-        replayed = outcome == totp.REPLAYED
-    factor = get_authenticator(user, Authenticator.Type.RECOVERY_CODES)
-    if factor is not None and recovery_codes.use_code(factor, code):
-        return factor, False
-    return None, replayed
+CODE_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
 
 
-def _main_code_authenticator(user) -> Authenticator | None:
-    """The authenticator a failure is reported against: TOTP first, else recovery codes."""
-    return get_authenticator(user, Authenticator.Type.TOTP) or get_authenticator(
-        user, Authenticator.Type.RECOVERY_CODES
-    )
+def _accept_code(user, code: str) -> tuple[Authenticator | None, Authenticator | None, bool]:
+    """``(the authenticator code was valid for, now spent, or None; the authenticator a
+    failure is reported against: TOTP first, else recovery codes; whether the code was the
+    right TOTP code of an already used step, a replay: still a failure)``.
+
+    One locking SELECT reads both code factors (a TOTP code and a recovery code are checked
+    against the rows as they are under the lock, so neither can be spent twice), and at most
+    one UPDATE stores the spent code. No savepoint: a wrong code raises nothing, so there is
+    nothing to roll back to.
+    """
+    with transaction.atomic(savepoint=False):
+        factors = {
+            factor.type: factor
+            for factor in Authenticator.objects.select_for_update()
+            .filter(user=user, type__in=CODE_TYPES)
+            .order_by("pk")
+        }
+        for factor in factors.values():
+            factor.user = user  # receivers of the signals read it: no lazy query
+        app = factors.get(Authenticator.Type.TOTP)
+        codes = factors.get(Authenticator.Type.RECOVERY_CODES)
+        replayed = False
+        if app is not None:
+            outcome = totp.consume_locked(app, code)
+            if outcome == totp.ACCEPTED:
+                return app, app, False
+            replayed = outcome == totp.REPLAYED
+        if codes is not None and recovery_codes.use_code_locked(codes, code):
+            return codes, app, False
+    return None, app or codes, replayed
 
 
 def verify_code(request: HttpRequest, *, user, code: str, reauthentication: bool) -> Authenticator:
@@ -115,9 +127,8 @@ def verify_code(request: HttpRequest, *, user, code: str, reauthentication: bool
     except FlowError:
         logger.warning("Second-factor code refused for user %s: too many attempts", user.pk)
         raise
-    authenticator, replayed = _accept_code(user, code)
+    authenticator, main, replayed = _accept_code(user, code)
     if authenticator is None:
-        main = _main_code_authenticator(user)
         if main is not None:
             report_failure(
                 request, user=user, authenticator=main, reauthentication=reauthentication

@@ -19,7 +19,7 @@ Threat model, and why no slow hash is needed:
   secret with the same key, so the second factor is lost anyway. allauth stores one
   encrypted seed from which all codes derive, so it offers no more here.
 
-Hence a check costs no slow hash (one HMAC per stored code at most) and activation costs ten
+Hence a check costs no slow hash (one HMAC, compared with each stored hash) and activation costs ten
 HMACs, less than allauth's derivation. Sets made before this change (``iterations`` in
 their data, PBKDF2 of ``HMAC(key, code)`` with the set's salt) still verify, with one
 derivation per check, until they are used up or regenerated.
@@ -120,17 +120,26 @@ def _matching_index(data, code):
 
 def use_code(authenticator, code):
     """Spend ``code`` of the recovery-codes ``authenticator``; True if it was valid and unused."""
-    with transaction.atomic():
+    # No savepoint: a wrong code raises nothing, so there is nothing to roll back to.
+    with transaction.atomic(savepoint=False):
         locked = Authenticator.objects.select_for_update().filter(pk=authenticator.pk).first()
-        if locked is None or locked.type != Authenticator.Type.RECOVERY_CODES:
+        if locked is None or not use_code_locked(locked, code):
             return False
-        index = _matching_index(locked.data, code)
-        if index is None:
-            return False
-        hashes = list(locked.data["hashes"])
-        del hashes[index]
-        locked.data = {**locked.data, "hashes": hashes}
-        locked.last_used_at = timezone.now()
-        locked.save(update_fields=["data", "last_used_at"])
     authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
+    return True
+
+
+def use_code_locked(locked, code):
+    """``use_code`` for a row the caller has already locked (``select_for_update`` in the
+    current transaction): remove the code's hash; True if it was valid and unused."""
+    if locked.type != Authenticator.Type.RECOVERY_CODES:
+        return False
+    index = _matching_index(locked.data, code)
+    if index is None:
+        return False
+    hashes = list(locked.data["hashes"])
+    del hashes[index]
+    locked.data = {**locked.data, "hashes": hashes}
+    locked.last_used_at = timezone.now()
+    locked.save(update_fields=["data", "last_used_at"])
     return True

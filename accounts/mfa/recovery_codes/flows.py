@@ -60,7 +60,7 @@ def ensure_recovery_codes(request: HttpRequest, *, user) -> tuple[Authenticator,
     shows the codes once (``mfa/recovery_codes/generated.html`` with ``codes``); they stay
     downloadable in this session for a few minutes.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing in it raises: no savepoint needed
         existing = get_authenticator(user, Authenticator.Type.RECOVERY_CODES)
         if existing is not None:
             return existing, None

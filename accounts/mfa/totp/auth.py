@@ -111,34 +111,47 @@ def check_and_consume(authenticator, code):
     activation): only someone holding a valid code learns it, so the flow may tell them to
     wait for the next code instead of calling it wrong.
     """
-    with transaction.atomic():
+    # No savepoint: nothing in the block raises on a wrong code, so there is nothing to roll
+    # back to; inside the request's transaction it only takes the lock.
+    with transaction.atomic(savepoint=False):
         locked = Authenticator.objects.select_for_update().filter(pk=authenticator.pk).first()
-        if locked is None or locked.type != Authenticator.Type.TOTP:
+        if locked is None:
             return REJECTED
-        try:
-            secret = read_secret(locked)
-        except (crypto.DecryptionError, KeyError):
-            logger.error("TOTP seed of authenticator %s cannot be decrypted", locked.pk)
-            return REJECTED
-        step = matching_step(secret, code)
-        if step is None:
-            return REJECTED
-        last_step = locked.data.get("last_step")
-        if last_step is not None and step <= last_step:
-            logger.warning(
-                "TOTP code replayed for user %s (step %s, last accepted %s)",
-                locked.user_id,
-                step,
-                last_step,
-            )
-            return REPLAYED
-        locked.data = {**locked.data, "last_step": step}
-        locked.last_used_at = timezone.now()
-        locked.save(update_fields=["data", "last_used_at"])
-    authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
-    return ACCEPTED
+        outcome = consume_locked(locked, code)
+    if outcome == ACCEPTED:
+        authenticator.data, authenticator.last_used_at = locked.data, locked.last_used_at
+    return outcome
 
 
 def verify_and_consume(authenticator, code):
     """Accept ``code`` for the TOTP ``authenticator`` once; return True if accepted."""
     return check_and_consume(authenticator, code) == ACCEPTED
+
+
+def consume_locked(locked, code):
+    """``check_and_consume`` for a row the caller has already locked (``select_for_update``
+    in the current transaction): check ``code``, store its step; ``ACCEPTED``, ``REPLAYED``
+    or ``REJECTED``."""
+    if locked.type != Authenticator.Type.TOTP:
+        return REJECTED
+    try:
+        secret = read_secret(locked)
+    except (crypto.DecryptionError, KeyError):
+        logger.error("TOTP seed of authenticator %s cannot be decrypted", locked.pk)
+        return REJECTED
+    step = matching_step(secret, code)
+    if step is None:
+        return REJECTED
+    last_step = locked.data.get("last_step")
+    if last_step is not None and step <= last_step:
+        logger.warning(
+            "TOTP code replayed for user %s (step %s, last accepted %s)",
+            locked.user_id,
+            step,
+            last_step,
+        )
+        return REPLAYED
+    locked.data = {**locked.data, "last_step": step}
+    locked.last_used_at = timezone.now()
+    locked.save(update_fields=["data", "last_used_at"])
+    return ACCEPTED

@@ -258,7 +258,8 @@ def _advance_sign_count(request, user, assertion, *, reauthentication):
     The row is locked so two assertions racing with the same count cannot both pass.
     """
     authenticator = assertion.authenticator
-    with transaction.atomic():
+    # No savepoint: a count that went backwards is raised after the block, nothing in it.
+    with transaction.atomic(savepoint=False):
         locked = Authenticator.objects.select_for_update().get(pk=authenticator.pk)
         stored = int(locked.data.get("sign_count") or 0)
         accepted = webauthn.sign_count_is_valid(stored, assertion.sign_count)
