@@ -10,8 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class AccountUserManager(UserManager):
@@ -101,10 +101,12 @@ class EmailAddressQuerySet(models.QuerySet):
 class EmailAddress(models.Model):
     """An address a user can receive mail at. One primary per user; one verified owner per address."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="emailaddress_set")
-    email = models.EmailField(max_length=254)
-    verified = models.BooleanField(default=False)
-    primary = models.BooleanField(default=False)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="emailaddress_set", verbose_name=_("user")
+    )
+    email = models.EmailField(_("email address"), max_length=254)
+    verified = models.BooleanField(_("verified"), default=False)
+    primary = models.BooleanField(_("primary"), default=False)
 
     objects = EmailAddressQuerySet.as_manager()
 
@@ -134,12 +136,16 @@ class KnownDevice(models.Model):
     is capped per user (``ACCOUNT_MAX_KNOWN_DEVICES``), the least recently seen go first.
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="known_devices")
-    fingerprint = models.CharField(max_length=64)
-    first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="known_devices", verbose_name=_("user")
+    )
+    fingerprint = models.CharField(_("device fingerprint"), max_length=64)
+    first_seen_at = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("known device")
+        verbose_name_plural = _("known devices")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "fingerprint"], name="accounts_knowndevice_user_fingerprint"
@@ -164,18 +170,22 @@ class VerificationCode(models.Model):
         EMAIL_VERIFICATION = "email_verification", _("Email verification")
         PASSWORD_RESET = "password_reset", _("Password reset")
 
-    purpose = models.CharField(max_length=20, choices=Purpose.choices)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE)
-    email = models.CharField(max_length=254)
-    code_hash = models.CharField(max_length=64)
-    browser_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    failed_attempts = models.PositiveIntegerField(default=0)
-    resend_count = models.PositiveIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("user")
+    )
+    email = models.CharField(_("email address"), max_length=254)
+    code_hash = models.CharField(_("code (hashed)"), max_length=64)
+    browser_hash = models.CharField(_("browser token (hashed)"), max_length=64)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    failed_attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    resend_count = models.PositiveIntegerField(_("times resent"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
         indexes = [models.Index(fields=["expires_at"], name="accounts_vcode_expires_idx")]
 
     def __str__(self):
@@ -189,26 +199,49 @@ class Invitation(models.Model):
     who created it. ``email``, when set, is the only address the invitation signs up.
     """
 
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(_("link key (hashed)"), max_length=64, unique=True, editable=False)
     email = models.EmailField(
-        max_length=254, blank=True, help_text=_("Optional: only this address may use the link.")
+        _("email address"),
+        max_length=254,
+        blank=True,
+        help_text=_("Optional: only this address may use the link."),
     )
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True, editable=False)
     used_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("used by"),
     )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
 
     def __str__(self):
-        return f"invitation {self.pk}" + (f" for {self.email}" if self.email else "")
+        # The admin's list shows it (its first column) and its delete page names it.
+        if self.email:
+            return gettext("invitation %(number)s for %(email)s") % {
+                "number": self.pk,
+                "email": self.email,
+            }
+        return gettext("invitation %(number)s") % {"number": self.pk}
 
     @property
     def is_usable(self) -> bool:
@@ -220,9 +253,18 @@ class AccountDeletion(models.Model):
     ``purge_deleted_accounts`` once ``purge_after`` has passed, unless they cancel by signing
     in (``accounts.flows.delete_account``)."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="deletion")
-    requested_at = models.DateTimeField(default=timezone.now)
-    purge_after = models.DateTimeField(db_index=True)
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="deletion", verbose_name=_("user")
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    purge_after = models.DateTimeField(_("deleted after"), db_index=True)
+
+    class Meta:
+        verbose_name = _("account deletion")
+        verbose_name_plural = _("account deletions")
 
     def __str__(self):
-        return f"deletion of {self.user_id} after {self.purge_after:%Y-%m-%d}"
+        return gettext("deletion of %(user)s after %(date)s") % {
+            "user": self.user_id,
+            "date": f"{self.purge_after:%Y-%m-%d}",
+        }

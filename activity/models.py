@@ -37,7 +37,7 @@ class AuditLog(models.Model):
 
     # Indexes are declared in each log's Meta (see ``log_indexes``): composite ones only, so
     # no single-column index duplicates the leading column of a composite one.
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -45,15 +45,16 @@ class AuditLog(models.Model):
         on_delete=models.SET_NULL,
         related_name="%(class)ss",
         db_index=False,  # (user, created_at) serves the lookups and the SET_NULL on delete
+        verbose_name=_("user"),
     )
-    username = models.CharField(max_length=150, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    path = models.CharField(max_length=200, blank=True)
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    email = models.CharField(_("email address"), max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser (user agent)"), max_length=300, blank=True)
+    path = models.CharField(_("page (path)"), max_length=200, blank=True)
     # sha256 of the session key, to tie rows of one session together without the key itself.
-    session_hash = models.CharField(max_length=64, blank=True)
-    extra = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    session_hash = models.CharField(_("session (hashed)"), max_length=64, blank=True)
+    extra = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -109,9 +110,9 @@ class LoginLog(AuditLog):
         SOCIALACCOUNT = "socialaccount", _("Social account")
         CODE = "code", _("Mailed code")
 
-    event = models.CharField(max_length=20, choices=Event.choices)
-    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
-    reason = models.CharField(max_length=40, blank=True)
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=40, blank=True)
 
     class Meta(AuditLog.Meta):
         verbose_name = _("login log entry")
@@ -171,13 +172,14 @@ class SecurityLog(AuditLog):
         DATA_EXPORTED = "data_exported", _("Data downloaded")
         LOCKOUT_LIFTED = "lockout_lifted", _("Lockout lifted")
 
-    event = models.CharField(max_length=40, choices=Event.choices)
+    event = models.CharField(_("event"), max_length=40, choices=Event.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("actor"),
     )
 
     class Meta(AuditLog.Meta):
@@ -201,12 +203,12 @@ class MFALog(AuditLog):
         RECOVERY_CODES = "recovery_codes", _("Recovery codes")
         WEBAUTHN = "webauthn", _("WebAuthn")
 
-    event = models.CharField(max_length=20, choices=Event.choices)
-    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, blank=True)
     # Not a foreign key: the authenticator may be removed, its log rows stay.
-    authenticator_id = models.PositiveBigIntegerField(null=True, blank=True)
-    passwordless = models.BooleanField(default=False)
-    reauthentication = models.BooleanField(default=False)
+    authenticator_id = models.PositiveBigIntegerField(_("authenticator"), null=True, blank=True)
+    passwordless = models.BooleanField(_("passwordless sign-in"), default=False)
+    reauthentication = models.BooleanField(_("reauthentication"), default=False)
 
     class Meta(AuditLog.Meta):
         verbose_name = _("MFA log entry")
@@ -224,19 +226,25 @@ class UserProfile(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    signup_ip = models.GenericIPAddressField(null=True, blank=True)
-    referral = models.CharField(max_length=64, blank=True)
-    login_count = models.PositiveIntegerField(default=0)
-    last_login_ip = models.GenericIPAddressField(null=True, blank=True)
-    last_login_at = models.DateTimeField(null=True, blank=True)
-    trial_started_at = models.DateTimeField(null=True, blank=True)
-    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    signup_ip = models.GenericIPAddressField(_("signed up from IP address"), null=True, blank=True)
+    referral = models.CharField(_("referral"), max_length=64, blank=True)
+    login_count = models.PositiveIntegerField(_("number of logins"), default=0)
+    last_login_ip = models.GenericIPAddressField(
+        _("last login from IP address"), null=True, blank=True
+    )
+    last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)
+    trial_started_at = models.DateTimeField(_("trial started"), null=True, blank=True)
+    trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
 
     def __str__(self):
         # The admin's inline heading reads "Profile: profile of alice"; the inline formset
@@ -274,14 +282,16 @@ class EventCount(models.Model):
     (``id % 8``) instead of queueing on one row lock until their transactions commit.
     """
 
-    hour = models.DateTimeField()
-    log = models.CharField(max_length=10)  # "login", "security" or "mfa"
-    event = models.CharField(max_length=40)
-    method = models.CharField(max_length=20, blank=True)
-    shard = models.PositiveSmallIntegerField(default=0)
-    count = models.PositiveBigIntegerField(default=0)
+    hour = models.DateTimeField(_("hour"))
+    log = models.CharField(_("log"), max_length=10)  # "login", "security" or "mfa"
+    event = models.CharField(_("event"), max_length=40)
+    method = models.CharField(_("method"), max_length=20, blank=True)
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
+    count = models.PositiveBigIntegerField(_("count"), default=0)
 
     class Meta:
+        verbose_name = _("event count")
+        verbose_name_plural = _("event counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["log", "hour", "event", "method", "shard"], name="activity_count_uniq"
@@ -301,12 +311,14 @@ class FailedLoginSource(models.Model):
     reports. Rows older than the dashboard's window are pruned with the logs.
     """
 
-    hour = models.DateTimeField()
-    ip_address = models.GenericIPAddressField()
-    username = models.CharField(max_length=150)
-    failures = models.PositiveIntegerField(default=0)
+    hour = models.DateTimeField(_("hour"))
+    ip_address = models.GenericIPAddressField(_("IP address"))
+    username = models.CharField(_("username"), max_length=150)
+    failures = models.PositiveIntegerField(_("failed logins"), default=0)
 
     class Meta:
+        verbose_name = _("source of failed logins")
+        verbose_name_plural = _("sources of failed logins")
         constraints = [
             models.UniqueConstraint(
                 fields=["hour", "ip_address", "username"], name="activity_failsrc_uniq"
@@ -326,12 +338,14 @@ class ActivityDigest(models.Model):
     under ``ACTIVITY_DIGEST_KEY`` (see activity/integrity.py).
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
-    sealed_at = models.DateTimeField(default=timezone.now)
-    body = models.JSONField()
-    signature = models.CharField(max_length=64)
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    sealed_at = models.DateTimeField(_("sealed"), default=timezone.now)
+    body = models.JSONField(_("body"))
+    signature = models.CharField(_("signature"), max_length=64)
 
     class Meta:
+        verbose_name = _("activity digest")
+        verbose_name_plural = _("activity digests")
         ordering = ["seq"]
         get_latest_by = "seq"
 
@@ -342,13 +356,15 @@ class ActivityDigest(models.Model):
 class ActivityVerification(models.Model):
     """The outcome of one ``verify_activity`` run (the dashboard shows the last one)."""
 
-    checked_at = models.DateTimeField(default=timezone.now, db_index=True)
-    ok = models.BooleanField()
-    digests = models.PositiveIntegerField(default=0)
-    rows = models.PositiveBigIntegerField(default=0)
-    problems = models.JSONField(default=list, encoder=DjangoJSONEncoder)
+    checked_at = models.DateTimeField(_("checked"), default=timezone.now, db_index=True)
+    ok = models.BooleanField(_("intact"))
+    digests = models.PositiveIntegerField(_("digests checked"), default=0)
+    rows = models.PositiveBigIntegerField(_("rows checked"), default=0)
+    problems = models.JSONField(_("problems"), default=list, encoder=DjangoJSONEncoder)
 
     class Meta:
+        verbose_name = _("activity verification")
+        verbose_name_plural = _("activity verifications")
         get_latest_by = "checked_at"
 
     def __str__(self):
@@ -364,16 +380,18 @@ class SinkDelivery(models.Model):
     again, with the same ``event_id`` to de-duplicate on).
     """
 
-    event_id = models.UUIDField()
-    sink = models.CharField(max_length=50)
-    payload = models.JSONField(encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    event_id = models.UUIDField(_("event id"))
+    sink = models.CharField(_("sink"), max_length=50)
+    payload = models.JSONField(_("payload"), encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("delivery to a SIEM sink")
+        verbose_name_plural = _("deliveries to SIEM sinks")
         constraints = [
             models.UniqueConstraint(fields=["event_id", "sink"], name="activity_sink_event_uniq")
         ]

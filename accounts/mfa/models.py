@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,14 +18,19 @@ class Authenticator(models.Model):
         WEBAUTHN = "webauthn", _("WebAuthn")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authenticators"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="authenticators",
+        verbose_name=_("user"),
     )
-    type = models.CharField(max_length=20, choices=Type.choices)
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    data = models.JSONField(_("data (encrypted or hashed)"), default=dict)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("authenticator")
+        verbose_name_plural = _("authenticators")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "type"],
@@ -40,7 +46,11 @@ class Authenticator(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_type_display()} of {self.user_id}"
+        # The admin's pages and its delete confirmation name it.
+        return gettext("%(type)s of %(user)s") % {
+            "type": self.get_type_display(),
+            "user": self.user_id,
+        }
 
 
 class TrustRevocation(models.Model):
@@ -48,9 +58,16 @@ class TrustRevocation(models.Model):
     issued before ``revoked_at`` no longer skip the second factor."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mfa_trust_revocation"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="mfa_trust_revocation",
+        verbose_name=_("user"),
     )
-    revoked_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(_("trusted browsers revoked"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("revocation of trusted browsers")
+        verbose_name_plural = _("revocations of trusted browsers")
 
     def __str__(self):
         return f"trust of {self.user_id} revoked at {self.revoked_at:%Y-%m-%d %H:%M}"

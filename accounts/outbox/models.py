@@ -22,20 +22,22 @@ class OutboxMail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed (gave up)")
 
-    created_at = models.DateTimeField(default=timezone.now)
-    template = models.CharField(max_length=200, blank=True)
-    from_email = models.CharField(max_length=320)
-    to = models.JSONField(default=list)
-    subject = models.TextField(blank=True)
-    content = models.JSONField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    generation = models.PositiveIntegerField(default=1)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    template = models.CharField(_("template"), max_length=200, blank=True)
+    from_email = models.CharField(_("sender"), max_length=320)
+    to = models.JSONField(_("to"), default=list)
+    subject = models.TextField(_("subject"), blank=True)
+    content = models.JSONField(_("content"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("claimed by a sender until"), null=True, blank=True)
+    generation = models.PositiveIntegerField(_("retry generation"), default=1)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

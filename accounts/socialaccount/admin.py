@@ -28,7 +28,11 @@ class SocialAppForm(forms.ModelForm):
             if not cleaned.get("provider_id"):
                 self.add_error("provider_id", _("OpenID Connect apps need a provider id."))
             if not (cleaned.get("settings") or {}).get("server_url"):
-                self.add_error("settings", 'OpenID Connect apps need {"server_url": ...}.')
+                self.add_error(
+                    "settings",
+                    _("OpenID Connect apps need %(example)s in their settings.")
+                    % {"example": '{"server_url": ...}'},
+                )
         return cleaned
 
     def save(self, commit=True):

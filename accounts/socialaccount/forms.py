@@ -25,13 +25,14 @@ class SignupForm(forms.Form):
     """The username and address of the new account, prefilled from the provider."""
 
     username = forms.CharField(
+        label=_("Username"),
         max_length=150,
         validators=[UnicodeUsernameValidator()],
         help_text=_("Letters, digits and @/./+/-/_ only."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
     def __init__(self, *args, sociallogin, request=None, **kwargs):
@@ -55,7 +56,7 @@ class SignupForm(forms.Form):
 
 
 class DisconnectForm(forms.Form):
-    account = forms.ModelChoiceField(queryset=None, empty_label=None)
+    account = forms.ModelChoiceField(queryset=None, empty_label=None, label=_("social account"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,13 +15,16 @@ class UserSession(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_records"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="session_records",
+        verbose_name=_("user"),
     )
-    session_key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
+    session_key = models.CharField(_("session key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser (user agent)"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("user session")
@@ -28,4 +32,8 @@ class UserSession(models.Model):
         indexes = [models.Index(fields=["user", "-last_seen_at"], name="usersession_user_seen")]
 
     def __str__(self):
-        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"
+        # The admin's pages and its delete confirmation name it.
+        return gettext("session of %(user)s since %(date)s") % {
+            "user": self.user_id,
+            "date": f"{self.created_at:%Y-%m-%d %H:%M}",
+        }

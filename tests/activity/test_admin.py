@@ -169,7 +169,7 @@ def test_user_admin_shows_profile_and_links_to_the_logs(admin_client, client, us
     response = admin_client.get(f"/admin/accounts/user/{user.pk}/change/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Login count" in html
+    assert "Number of logins" in html
     for name in ("loginlog", "securitylog", "mfalog"):
         assert f"/admin/activity/{name}/?user__id__exact={user.pk}" in html
     logs = admin_client.get(f"/admin/activity/loginlog/?user__id__exact={user.pk}")
