@@ -187,7 +187,9 @@ def prepare(user_urls):
     from accounts.models import User
     from activity.models import LoginLog
 
-    admin = User.objects.create_superuser("benchadmin", "admin@example.com", "x")
+    admin = User.objects.filter(username="benchadmin").first() or User.objects.create_superuser(
+        "benchadmin", "admin@example.com", "x"
+    )
     staff = Client()
     staff.force_login(admin)
     staff.get("/")
@@ -227,10 +229,22 @@ def measure(databases, repeat):
     }
 
 
-def create(rows, days, base):
-    """A fresh test database ``<base>_<rows>`` with the real migrations, filled; its name."""
-    connection.settings_dict["NAME"] = base
-    connection.settings_dict["TEST"]["NAME"] = f"test_{base}_{rows}"
+def _exists(name):
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+def create(rows, days, base, *, reuse=False):
+    """A fresh test database ``test_<base>_<rows>`` with the real migrations, filled; its
+    name. With ``reuse``, one kept by an earlier ``--keep`` run is measured again as it is."""
+    name = f"test_{base}_{rows}"
+    _use(base)
+    if reuse and _exists(name):
+        print(f"reusing {name}", flush=True)
+        _use(name)
+        return name
+    connection.settings_dict["TEST"]["NAME"] = name
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     print(f"filling {rows:,} rows per log over {days} days ({name})", flush=True)
     fill(rows, days)
@@ -248,6 +262,9 @@ def main():
         "bigger log is a longer history)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the databases a --keep run left, no fill"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("PostgreSQL only: set DATABASE_URL.")
@@ -257,7 +274,8 @@ def main():
     databases = {}
     try:
         for size in sizes:
-            name = create(size, args.days or max(1, round(size / RATE)), base)
+            days = args.days or max(1, round(size / RATE))
+            name = create(size, days, base, reuse=args.reuse)
             databases[size] = (name, prepare([("user's activity page", "/accounts/activity/")]))
         results = measure(databases, args.repeat)
     finally:
