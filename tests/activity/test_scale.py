@@ -289,9 +289,8 @@ def test_username_and_email_search_use_the_prefix_indexes(admin_client):
     ):
         model_admin = admin_class(model, django_admin.site)
         queryset, _ = model_admin.get_search_results(None, model.objects.all(), "alice")
-        # The rows matching the term (what the filtered count reads; on a big table the
-        # planner also takes this path for the page, the empty test table is cheaper to
-        # walk backwards by date).
+        # The rows matching the term, what the filtered count reads (the page query:
+        # test_a_name_search_page_is_read_through_the_prefix_indexes).
         plan = _plan(queryset.order_by())
         assert f"{prefix}_uname_idx" in plan and f"{prefix}_email_idx" in plan, plan
 
