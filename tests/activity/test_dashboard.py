@@ -224,3 +224,20 @@ def test_horizontal_bars_are_proportional():
         [{"k": "x", "v": 4}, {"k": "y", "v": 1}], value_key="v", label_key="k"
     )
     assert chart.bars[0].width == pytest.approx(chart.bars[1].width * 4, abs=0.2)
+
+
+def test_latest_event_lists_look_back_30_days_only():
+    """A bounded window lets PostgreSQL plan the lists over this month's partitions only."""
+    now = timezone.now()
+    for event, age in (
+        ("password_changed", 28),
+        ("signup", 31),
+        ("suspicious_activity", 29),
+        ("suspicious_activity", 31),
+    ):
+        SecurityLog.objects.create(event=event, created_at=now - timedelta(days=age))
+    assert [row.event for row in selectors.recent_security_events()] == [
+        "password_changed",
+        "suspicious_activity",
+    ]
+    assert len(selectors.recent_suspicious_activity()) == 1

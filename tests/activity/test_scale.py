@@ -4,6 +4,7 @@ for every admin page and the user's page, and index-served plans on PostgreSQL."
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Sum
@@ -14,6 +15,8 @@ from activity.models import EventCount, FailedLoginSource, LoginLog, MFALog, Sec
 from tests.activity.test_admin import seed_login_rows
 from tests.helpers.audit import count_queries, session_queries
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
+
+User = get_user_model()
 
 pytestmark = pytest.mark.django_db
 
@@ -118,10 +121,23 @@ CHANGELIST = 5
         {"method__exact": "password"},
         {"created_at__year": "2030"},
         {"q": "seed1"},
+        {"q": "SEED1@example"},
+        {"q": "nobody"},
         {"q": "198.51.100.7"},
         {"event__exact": "login", "q": "seed"},
+        {"created_at__year": "2030", "q": "seed1"},
     ],
-    ids=["event", "method", "year", "username", "ip", "event+search"],
+    ids=[
+        "event",
+        "method",
+        "year",
+        "username",
+        "email",
+        "no-match",
+        "ip",
+        "event+search",
+        "year+search",
+    ],
 )
 def test_login_log_filtered_changelists_are_pinned(
     admin_client, django_assert_num_queries, rows, params
@@ -132,6 +148,77 @@ def test_login_log_filtered_changelists_are_pinned(
     with django_assert_num_queries(session_queries() + 1 + CHANGELIST):
         response = admin_client.get("/admin/activity/loginlog/", params)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [10, 600])
+@pytest.mark.parametrize("by", ["user", "month"])
+def test_user_filter_and_month_drill_down_are_pinned(
+    admin_client, django_assert_num_queries, rows, by
+):
+    seed_login_rows(rows)
+    today = timezone.localdate()
+    if by == "user":
+        params = {"user__id__exact": User.objects.get(username="seed1").pk}
+    else:
+        params = {"created_at__year": today.year, "created_at__month": today.month}
+    admin_client.get("/")
+    with django_assert_num_queries(session_queries() + 1 + CHANGELIST):
+        response = admin_client.get("/admin/activity/loginlog/", params)
+    assert response.context["cl"].result_list
+
+
+def test_a_deep_page_is_pinned(admin_client, django_assert_num_queries):
+    seed_login_rows(600)
+    admin_client.get("/")
+    # unfiltered: the estimate (PostgreSQL) or a count, then OFFSET 100 of the same walk
+    with django_assert_num_queries(session_queries() + count_queries() + CHANGELIST):
+        response = admin_client.get("/admin/activity/loginlog/", {"p": 3})
+    assert len(response.context["cl"].result_list) == 50
+
+
+@pytest.mark.parametrize("rows", [10, 600])
+@pytest.mark.parametrize(
+    "params",
+    [{"event__exact": "signup"}, {"q": "u1"}, {"event__exact": "signup", "q": "u"}],
+    ids=["event", "search", "event+search"],
+)
+def test_security_log_filtered_changelists_are_pinned(
+    admin_client, django_assert_num_queries, rows, params
+):
+    users = [UserFactory(username=f"u{i}") for i in range(3)]
+    SecurityLog.objects.bulk_create(
+        SecurityLog(
+            event=("signup", "rate_limited")[i % 2],
+            user=users[i % 3],
+            username=users[i % 3].username,
+            actor=users[(i + 1) % 3],
+        )
+        for i in range(rows)
+    )
+    admin_client.get("/")
+    with django_assert_num_queries(session_queries() + 1 + CHANGELIST):
+        assert admin_client.get("/admin/activity/securitylog/", params).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [10, 600])
+@pytest.mark.parametrize("params", [{}, {"q": "u1"}, {"target": "account"}], ids=str)
+def test_lockouts_changelist_is_pinned(admin_client, django_assert_num_queries, rows, params):
+    """The rate_limited rows only: always a filtered (capped) count."""
+    user = UserFactory(username="u1")
+    SecurityLog.objects.bulk_create(
+        SecurityLog(
+            event="rate_limited",
+            user=user if i % 2 else None,
+            username="u1",
+            ip_address=f"198.51.100.{i % 50}",
+            extra={"action": "login"},
+        )
+        for i in range(rows)
+    )
+    admin_client.get("/")
+    # "locked now" of each row shown reads the cache, never the database
+    with django_assert_num_queries(session_queries() + 1 + CHANGELIST):
+        assert admin_client.get("/admin/activity/ratelimitrefusal/", params).status_code == 200
 
 
 @pytest.mark.parametrize("rows", [10, 600])
@@ -164,6 +251,8 @@ def test_mfa_log_changelist_is_pinned(admin_client, django_assert_num_queries, r
             admin_client.get("/admin/activity/mfalog/", {"method__exact": "totp"}).status_code
             == 200
         )
+    with django_assert_num_queries(session_queries() + 1 + CHANGELIST):
+        assert admin_client.get("/admin/activity/mfalog/", {"q": "u1"}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -225,11 +314,59 @@ def test_username_and_email_search_use_the_prefix_indexes(admin_client):
     ):
         model_admin = admin_class(model, django_admin.site)
         queryset, _ = model_admin.get_search_results(None, model.objects.all(), "alice")
-        # The rows matching the term (what the filtered count reads; on a big table the
-        # planner also takes this path for the page, the empty test table is cheaper to
-        # walk backwards by date).
+        # The rows matching the term, what the filtered count reads (the page query:
+        # test_a_name_search_page_is_read_through_the_prefix_indexes).
         plan = _plan(queryset.order_by())
         assert f"{prefix}_uname_idx" in plan and f"{prefix}_email_idx" in plan, plan
+
+
+@pytest.mark.parametrize("cap", [10_000, 3], ids=["sorted-from-matches", "walk"])
+def test_a_name_search_lists_the_newest_matches_first_either_way(admin_client, monkeypatch, cap):
+    """Under the cap the page is sorted from the matches (PostgreSQL), over it the log is
+    walked by date: the same rows, newest first; the count is the search's own."""
+    from activity import admin as activity_admin
+
+    monkeypatch.setattr(activity_admin, "COUNT_CAP", cap)
+    seed_login_rows(40)
+    response = admin_client.get("/admin/activity/loginlog/", {"q": "SEED1"})
+    expected = list(
+        LoginLog.objects.filter(username__istartswith="seed1").order_by("-created_at", "-pk")
+    )
+    assert len(expected) > 3
+    assert list(response.context["cl"].result_list) == expected
+    assert response.context["cl"].result_count == min(len(expected), cap + 1)
+
+
+@pytest.mark.postgres
+def test_a_name_search_page_is_read_through_the_prefix_indexes(admin_client):
+    """The page query itself (not only the count) is served by the username and email
+    indexes, never by walking the created_at index (see activity.admin.LogChangeList)."""
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    seed_login_rows(30)
+    with CaptureQueriesContext(connection) as captured:
+        admin_client.get("/admin/activity/loginlog/", {"q": "seed1"})
+    pages = [
+        q["sql"]
+        for q in captured.captured_queries
+        if "activity_loginlog" in q["sql"] and "ORDER BY" in q["sql"] and "COUNT(" not in q["sql"]
+    ]
+    assert len(pages) == 1, pages
+    with connection.cursor() as cursor:
+        # Empty test tables: ask what it can use. With sorts disfavoured as well, a page
+        # ordered by plain created_at is served by walking its index, the plan of the bug.
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET enable_sort = off")
+        try:
+            cursor.execute("EXPLAIN " + pages[0])
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+            cursor.execute("SET enable_sort = on")
+    assert "uname_idx" in plan or "upper_idx" in plan, plan
+    assert "created_at_id" not in plan and "created_idx" not in plan, plan
 
 
 @pytest.mark.postgres
