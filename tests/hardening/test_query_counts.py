@@ -240,14 +240,14 @@ def test_password_reset_from_key(user, session, mailoutbox, django_assert_num_qu
 
 
 def test_add_email(auth_client, user, session, django_assert_num_queries):
-    # user, SAVEPOINT, the form's one read of the addresses, SAVEPOINT, user locked with its
-    # address count, INSERT (no savepoint: a duplicate rolls back to the flow's), is it
+    # user, SAVEPOINT, the form's one read of the addresses, SAVEPOINT, user locked, its
+    # address count (after the lock: tests/hardening/test_concurrent_writes.py), INSERT (no savepoint: a duplicate rolls back to the flow's), is it
     # another account's?, the confirmation mail (2), SecurityLog (confirmation sent),
     # SecurityLog (added), the primary, the notice (2), RELEASE, RELEASE, the two mails
     # marked sent after the commit
     response = pinned(
         django_assert_num_queries,
-        18 + session.read,
+        19 + session.read,
         lambda: email_action(auth_client, "action_add"),
     )
     assert response.status_code == 302
