@@ -441,5 +441,5 @@ def test_query_counts_are_pinned(client, user, enabled, django_assert_num_querie
     # key renamed: free?, UPDATE; accounts.usersessions.store.login_with_new_key). The
     # sign-in message's nudge (unverified address? two-factor?) is one query.
     login_session = 6 if session_queries() else 0
-    with django_assert_num_queries(login_session + 22):
+    with django_assert_num_queries(login_session + 21):
         client.post(CONFIRM_URL, {"code": code})
