@@ -12,7 +12,7 @@ import enum
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -118,19 +118,11 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     )
     _add_email.send(sender=user.__class__, email=email, user=user)
     # The form counted the addresses already, but concurrent adds would all pass that count:
-    # lock the user's row and count again, so the limit is exact (one query does both).
-    held = (
-        EmailAddress.objects.filter(user_id=OuterRef("pk"))
-        .order_by()
-        .annotate(n=Func(F("pk"), function="COUNT"))
-        .values("n")
-    )
-    count = (
-        User.objects.select_for_update()
-        .filter(pk=user.pk)
-        .values_list(Subquery(held), flat=True)
-        .first()
-    )
+    # lock the user's row, then count again, so the limit is exact. Two statements: on
+    # PostgreSQL (READ COMMITTED) a count inside the locking SELECT is taken from the snapshot
+    # of before the lock wait, so it would miss the address the lock holder just committed.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    count = EmailAddress.objects.filter(user_id=user.pk).count()
     drop_pending_change(user=user)  # ACCOUNT_CHANGE_EMAIL: the newest change wins
     limit = app_settings.MAX_EMAIL_ADDRESSES
     # ACCOUNT_CHANGE_EMAIL: one address plus one pending change (dropped just above).

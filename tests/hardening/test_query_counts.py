@@ -243,24 +243,24 @@ def test_password_reset_from_key(user, session, mailoutbox, django_assert_num_qu
     client.post("/accounts/password/reset/", {"email": "alice@example.com"})
     link = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", mailoutbox[-1].body)
     url = client.get(link.group(1), follow=True).request["PATH_INFO"]
-    # SAVEPOINT, the link's user, the same row locked, password UPDATE, SecurityLog, the
-    # user's sessions (none to end), the primary address, the notice's outbox row, RELEASE,
-    # the notice marked sent
-    expected = 10 + session.read + session.save
+    # SAVEPOINT, the link's user read locked (the POST: no second read), password UPDATE,
+    # SecurityLog, the user's sessions (none to end), the primary address, the notice's
+    # outbox row, RELEASE, the notice marked sent
+    expected = 9 + session.read + session.save
     response = pinned(django_assert_num_queries, expected, lambda: client.post(url, NEW_PASSWORD))
     assert response.status_code == 302
     assert SecurityLog.objects.filter(event="password_reset").count() == 1
 
 
 def test_add_email(auth_client, user, session, django_assert_num_queries):
-    # user, SAVEPOINT, the form's one read of the addresses, SAVEPOINT, user locked with its
-    # address count, INSERT (no savepoint: a duplicate rolls back to the flow's), is it
+    # user, SAVEPOINT, the form's one read of the addresses, SAVEPOINT, user locked, then
+    # its addresses counted (after the lock: see manage_email.add_email), INSERT (no savepoint: a duplicate rolls back to the flow's), is it
     # another account's?, the confirmation mail, SecurityLog (confirmation sent),
     # SecurityLog (added), the primary, the notice, RELEASE, RELEASE, the two mails marked
     # sent after the commit
     response = pinned(
         django_assert_num_queries,
-        16 + session.read,
+        17 + session.read,
         lambda: email_action(auth_client, "action_add"),
     )
     assert response.status_code == 302
