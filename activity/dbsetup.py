@@ -90,29 +90,67 @@ def _failed_source_upsert(hour, qualify):
     )
 
 
-def _body(table, hour, qualify):
+def _login_profile_upsert(qualify):
+    """A login row counts in its user's ``UserProfile`` (``login_count``, ``last_login_ip``,
+    ``last_login_at``), creating the profile of a user who has none. The last login is the
+    latest row's (an imported older row only adds to the count)."""
+
+    def column(name):
+        return f'"activity_userprofile"."{name}"' if qualify else f'"{name}"'
+
+    newer = (
+        f"({column('last_login_at')} IS NULL OR {column('last_login_at')} <= "
+        'excluded."last_login_at")'
+    )
+    return (
+        'INSERT INTO "activity_userprofile" ("user_id", "created_at", "signup_ip", "referral", '
+        '"login_count", "last_login_ip", "last_login_at", "trial_started_at", "trial_ends_at") '
+        "SELECT NEW.user_id, NEW.created_at, NULL, '', 1, NEW.ip_address, NEW.created_at, "
+        "NULL, NULL WHERE NEW.event = 'login' AND NEW.user_id IS NOT NULL "
+        'ON CONFLICT ("user_id") DO UPDATE SET '
+        f'"login_count" = {column("login_count")} + 1, '
+        f'"last_login_ip" = CASE WHEN {newer} THEN excluded."last_login_ip" '
+        f"ELSE {column('last_login_ip')} END, "
+        f'"last_login_at" = CASE WHEN {newer} THEN excluded."last_login_at" '
+        f"ELSE {column('last_login_at')} END;"
+    )
+
+
+def _body(table, hour, qualify, *, profiles=True):
     body = _event_count_upsert(table, hour, qualify)
     if table == "activity_loginlog":
         body += " " + _failed_source_upsert(hour, qualify)
+        if profiles:
+            body += " " + _login_profile_upsert(qualify)
     return body
 
 
-def create_counter_triggers(connection):
-    """Create the counting triggers if missing (idempotent; functions are replaced)."""
+def create_counter_triggers(connection, *, profiles=True):
+    """Create (or replace) the counting triggers. ``profiles``: the login log's trigger also
+    keeps the profile's login counter (migration 0013; 0011 created them without it)."""
     if connection.vendor not in COUNTED_BY_TRIGGER:
         return
     with connection.cursor() as cursor:
         for table in LOG_NAMES:
+            body = _body(
+                table,
+                _SQLITE_HOUR if connection.vendor == "sqlite" else _PG_HOUR,
+                qualify=connection.vendor != "sqlite",
+                profiles=profiles,
+            )
             if connection.vendor == "sqlite":
+                # SQLite cannot replace a trigger: drop and create (in the migration's or the
+                # post_migrate's transaction, so no row is ever inserted without it).
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{TRIGGER}_{table}"')
                 cursor.execute(
-                    f'CREATE TRIGGER IF NOT EXISTS "{TRIGGER}_{table}" AFTER INSERT ON "{table}" '
-                    f"FOR EACH ROW BEGIN {_body(table, _SQLITE_HOUR, qualify=False)} END"
+                    f'CREATE TRIGGER "{TRIGGER}_{table}" AFTER INSERT ON "{table}" '
+                    f"FOR EACH ROW BEGIN {body} END"
                 )
                 continue
             function = f"{table}_count_row"
             cursor.execute(
                 f'CREATE OR REPLACE FUNCTION "{function}"() RETURNS trigger LANGUAGE plpgsql '
-                f"AS $$ BEGIN {_body(table, _PG_HOUR, qualify=True)} RETURN NULL; END $$"
+                f"AS $$ BEGIN {body} RETURN NULL; END $$"
             )
             cursor.execute(
                 "SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = %s::regclass",
@@ -138,11 +176,13 @@ def drop_counter_triggers(connection):
 
 
 def counted_by_trigger(connection) -> bool:
-    """True where the triggers above count the log rows (the services then do not)."""
+    """True where the triggers above count the log rows and a login in its user's profile
+    (the services then do not)."""
     return connection.vendor in COUNTED_BY_TRIGGER
 
 
 TRIGGER_MIGRATION = ("activity", "0011_counter_triggers")
+PROFILE_MIGRATION = ("activity", "0013_login_profile_trigger")
 
 
 def _counter_triggers_wanted(connection) -> bool:
@@ -158,10 +198,21 @@ def _counter_triggers_wanted(connection) -> bool:
     return TRIGGER_MIGRATION in MigrationRecorder(connection).applied_migrations()
 
 
+def _profile_counting_wanted(connection) -> bool:
+    """Migration 0013 applied (or no migrations): the login trigger keeps the profile too."""
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+
+    module, _ = MigrationLoader.migrations_module("activity")
+    if module is None:
+        return True
+    return PROFILE_MIGRATION in MigrationRecorder(connection).applied_migrations()
+
+
 def on_post_migrate(sender, using="default", **kwargs):
     from django.db import connections
 
     connection = connections[using]
     create_search_indexes(connection)
     if connection.vendor in COUNTED_BY_TRIGGER and _counter_triggers_wanted(connection):
-        create_counter_triggers(connection)
+        create_counter_triggers(connection, profiles=_profile_counting_wanted(connection))

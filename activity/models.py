@@ -223,6 +223,9 @@ class UserProfile(models.Model):
     """Per-user facts the account flows do not keep: where they came from and how they log in.
 
     Created for every user (signup, ``createsuperuser``, the admin) by a ``post_save`` receiver.
+    The login fields are kept by the ``LoginLog`` table's trigger on SQLite and PostgreSQL (one
+    statement with the login's row, creating a missing profile; ``activity/dbsetup.py``), by
+    ``services.profile_record_login`` elsewhere.
     """
 
     user = models.OneToOneField(

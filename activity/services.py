@@ -374,7 +374,13 @@ def profile_record_signup(*, user, request):
 
 
 def profile_record_login(*, user, request):
-    """Count the login with ``F()`` so concurrent logins never lose an increment."""
+    """Count the login with ``F()`` so concurrent logins never lose an increment.
+
+    On SQLite and PostgreSQL the LoginLog row's trigger has counted it already, in the row's
+    own INSERT (``activity.dbsetup``, creating a missing profile): nothing to do, no query.
+    """
+    if dbsetup.counted_by_trigger(connection):
+        return
     values = {
         "login_count": F("login_count") + 1,
         "last_login_ip": get_client_ip(request) if request is not None else None,

@@ -50,7 +50,7 @@ BROWSER = {
     "REMOTE_ADDR": "203.0.113.10",
 }
 LINK_RE = re.compile(r"https?://testserver(/accounts/[^\s\"'<>]+)")
-TOTP_SECRET_RE = re.compile(r'data-testid="totp-secret">\s*([A-Z2-7]+)\s*<')
+TOTP_SECRET_RE = re.compile(r'data-testid="totp-secret" data-secret="([A-Z2-7]+)"')
 OPTIONS_RE = re.compile(r'<script id="webauthn-options" type="application/json">(.*?)</script>')
 
 FLOWS = [

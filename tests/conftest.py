@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -50,6 +51,33 @@ def _commit_when_requests_end():
     transactions.connect()
     yield
     transactions.disconnect()
+
+
+@pytest.fixture(autouse=True)
+def _no_outbox_sweep_from_an_earlier_test():
+    """The outbox trusts a sweep this process scheduled earlier (accounts.outbox.delivery);
+    an earlier test's sweep went with its database, and query counts must not depend on the
+    order tests run in. Pinned flows that want the steady state use ``outbox_sweep_scheduled``."""
+    from accounts.outbox.delivery import forget_sweep
+
+    forget_sweep()
+    yield
+    forget_sweep()
+
+
+@pytest.fixture
+def outbox_sweep_scheduled(db, django_capture_on_commit_callbacks):
+    """This process has scheduled the outbox's sweep already (a real task row, committed as
+    far as the test sees): mail queued in the next minute costs no task, as on a site that
+    sent a mail in the last minute. Query-count pins use it for the steady state."""
+    from django.utils import timezone
+
+    from accounts.outbox import app_settings as outbox_settings
+    from accounts.outbox.delivery import _ensure_sweep
+
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        _ensure_sweep(now, now + timedelta(seconds=outbox_settings.CLAIM_TIMEOUT))
 
 
 @pytest.fixture

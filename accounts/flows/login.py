@@ -11,7 +11,6 @@ import time
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth import authenticate
-from django.contrib.auth import login as django_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
@@ -37,6 +36,7 @@ from accounts.notifications import send_security_notice
 from accounts.signals import authentication_step_completed, suspicious_activity, user_logged_in
 from accounts.users import find_user_by_login, normalize_login
 from accounts.usersessions.store import (
+    login_with_new_key,
     mark_session_not_remembered,
     prune_ended_records,
     record_session,
@@ -307,7 +307,7 @@ def perform_login(
     bounded even without the periodic job) and the new-device notice goes out if due.
     """
     clear_pending_login(request)  # another user's half-done login ends with this one
-    django_login(request, user, backend=BACKEND)
+    login_with_new_key(request, user, backend=BACKEND)
     if remember is False:
         mark_session_not_remembered(request)
     record_session(request, user)

@@ -119,10 +119,10 @@ def add_email(request: HttpRequest, *, user: User, email: str) -> EmailAddress:
     _add_email.send(sender=user.__class__, email=email, user=user)
     # The form counted the addresses already, but concurrent adds would all pass that count:
     # lock the user's row, then count again, so the limit is exact. Two statements: on
-    # PostgreSQL a count inside the locking SELECT would use the snapshot taken before the
-    # lock was granted, and miss the addresses the transaction that held it just added.
+    # PostgreSQL (READ COMMITTED) a count inside the locking SELECT is taken from the snapshot
+    # of before the lock wait, so it would miss the address the lock holder just committed.
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
-    count = EmailAddress.objects.filter(user=user).count()
+    count = EmailAddress.objects.filter(user_id=user.pk).count()
     drop_pending_change(user=user)  # ACCOUNT_CHANGE_EMAIL: the newest change wins
     limit = app_settings.MAX_EMAIL_ADDRESSES
     # ACCOUNT_CHANGE_EMAIL: one address plus one pending change (dropped just above).

@@ -51,6 +51,26 @@ def remember_device(request: HttpRequest, *, user: User) -> tuple[bool, bool]:
     return True, _cap_known_devices(user)
 
 
+def remember_first_device(request: HttpRequest, *, user: User) -> None:
+    """The login that completes a signup: the account has no device to compare with (and
+    gets no notice), so this one is recorded with one upsert, where ``remember_device``
+    spends an UPDATE, a savepoint pair around the INSERT and a read of the list."""
+    now = timezone.now()
+    KnownDevice.objects.bulk_create(
+        [
+            KnownDevice(
+                user=user,
+                fingerprint=request_fingerprint(request),
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "fingerprint"],
+        update_fields=["last_seen_at"],
+    )
+
+
 def notify_if_new_device(request: HttpRequest, *, user: User) -> bool:
     """After a completed login: tell the user when it came from a device never seen before.
 
@@ -59,8 +79,11 @@ def notify_if_new_device(request: HttpRequest, *, user: User) -> bool:
     ``new_device_login``, then the mail (a failed notice never fails the login it reports
     on). Returns whether the notice went out.
     """
+    if is_signup_login(request):
+        remember_first_device(request, user=user)
+        return False
     is_new, had_history = remember_device(request, user=user)
-    if not is_new or not had_history or is_signup_login(request):
+    if not is_new or not had_history:
         return False
     new_device_login.send(sender=user.__class__, request=request, user=user)
     if user.email:

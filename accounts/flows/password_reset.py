@@ -123,27 +123,35 @@ def stash_reset_key(request: HttpRequest, *, uidb36: str, key: str) -> None:
     request.session[RESET_KEY_SESSION_KEY] = {"uidb36": uidb36, "key": key}
 
 
-def _user_from_uidb36(uidb36):
+def _user_from_uidb36(uidb36, *, lock=False):
     try:
         pk = base36_to_int(uidb36)
     except ValueError:
         return None
     if pk > _MAX_PK:
         return None
-    return User.objects.filter(pk=pk, is_active=True).first()
+    users = User.objects.select_for_update() if lock else User.objects
+    return users.filter(pk=pk, is_active=True).first()
 
 
-def get_reset_user(request: HttpRequest, *, uidb36: str) -> User | None:
+def can_lock_reset_user() -> bool:
+    """A row lock lasts until the transaction ends: only inside one (``ATOMIC_REQUESTS``)."""
+    return transaction.get_connection().in_atomic_block
+
+
+def get_reset_user(request: HttpRequest, *, uidb36: str, lock: bool = False) -> User | None:
     """The user whose stashed key is valid for ``uidb36``, else ``None`` (and forget the key).
 
     Django's token hashes the password hash, ``last_login``, the email and the time it was
     made: it is single-use, void after a password change or a login, and expires after
-    ``PASSWORD_RESET_TIMEOUT`` seconds.
+    ``PASSWORD_RESET_TIMEOUT`` seconds. ``lock`` (the form's POST, inside the request's
+    transaction: ``can_lock_reset_user``) reads the row locked, so the reset that follows
+    needs no second read (``reset_password_by_key(..., locked=True)``).
     """
     stash = request.session.get(RESET_KEY_SESSION_KEY)
     user = None
     if isinstance(stash, dict) and stash.get("uidb36") == uidb36:
-        candidate = _user_from_uidb36(uidb36)
+        candidate = _user_from_uidb36(uidb36, lock=lock)
         if candidate is not None and default_token_generator.check_token(
             candidate, stash.get("key") or ""
         ):
@@ -153,22 +161,30 @@ def get_reset_user(request: HttpRequest, *, uidb36: str) -> User | None:
     return user
 
 
-def reset_password_by_key(request: HttpRequest, *, user: User, password: str) -> None:
+def reset_password_by_key(
+    request: HttpRequest, *, user: User, password: str, locked: bool = False
+) -> None:
     """The emailed link's reset: ``reset_password`` once the stashed key is checked again on
-    the *locked* user row.
+    the *locked* user row (``locked``: ``user`` was read and checked under the lock already,
+    in this transaction, by ``get_reset_user(lock=True)``).
 
     Single use under concurrency: of several browsers posting one link at once exactly one
     resets; the others wait for the lock, then find the key void (the password it hashes
     changed) and get ``FlowError("invalid_key")``, raised after the block so the request's
     transaction stays usable without a savepoint (the block wrote nothing then).
     """
+    still_locked = locked and can_lock_reset_user()  # the transaction that read it is open
     with transaction.atomic(savepoint=False):
-        locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+        row = (
+            user
+            if still_locked
+            else User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+        )
         stash = request.session.get(RESET_KEY_SESSION_KEY)
         key = stash.get("key") if isinstance(stash, dict) else ""
-        valid = locked is not None and default_token_generator.check_token(locked, key or "")
+        valid = row is not None and default_token_generator.check_token(row, key or "")
         if valid:
-            reset_password(request, user=locked, password=password)
+            reset_password(request, user=row, password=password)
     if not valid:
         request.session.pop(RESET_KEY_SESSION_KEY, None)
         raise FlowError(USED_KEY, code="invalid_key")

@@ -1,22 +1,27 @@
 """Queue a mail with the flow, send it after the commit, retry it from the worker.
 
 ``queue_mail`` is called by the account adapter for every mail. It writes the mail in the
-current transaction together with a task, deferred past the sender's claim, that sends it if
-the process dies between the commit and the send; then, once the transaction commits, this
-process hands the mail to Django's mail backend. A mail server that fails never fails the
-flow: the mail goes back to the queue and ``deliver_mail`` (a task run by ``manage.py
+current transaction; then, once the transaction commits, this process hands the mail to
+Django's mail backend. Should the process die between the commit and the send, a *sweep*
+(``sweep_mail``, a task deferred past the claims it covers) sends every mail whose sender's
+claim ran out. One sweep covers all the mail a process queues in a window of
+``SWEEP_WINDOW`` seconds: the first mail of a window enqueues it in the same transaction, the
+following ones cost no query (see :func:`_ensure_sweep`; it was one task per mail). A mail
+server that fails never fails the flow: the mail goes back to the queue and ``deliver_mail`` (a task run by ``manage.py
 db_worker``) tries again after ``OUTBOX_RETRY_DELAY`` seconds, then twice as long each time up
 to ``OUTBOX_RETRY_MAX_DELAY``, until ``OUTBOX_MAX_ATTEMPTS`` tries have failed. Then it is
 ``failed``: staff see it with its error in the admin and may retry it (``retry_mail``).
 
 Exactly one sender at a time: a sender first *claims* the row (a conditional UPDATE that sets
-``claimed_until``) and records the outcome only while its claim holds. Exactly one task chain
-per mail: tasks carry the mail's ``generation``, and rescheduling bumps it.
+``claimed_until``) and records the outcome only while its claim holds. Exactly one retry
+chain per mail: retry tasks carry the mail's ``generation``, and rescheduling bumps it (a
+sweep sends only mail whose claim ran out, claiming it the same way).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -60,7 +65,7 @@ def queue_mail(message: EmailMessage, *, template: str = "") -> OutboxMail:
         claimed_until=claimed_until,
     )
     # Sends the mail should this process die before it does (the claim has run out by then).
-    _schedule(mail.pk, mail.generation, run_after=claimed_until + timedelta(seconds=1))
+    _ensure_sweep(now, claimed_until)
 
     def send_after_commit():
         _send(mail, message, claimed_until)
@@ -208,6 +213,103 @@ def _not_claimed(mail_id: int, generation: int) -> str:
         ):
             _schedule(mail_id, generation + 1, run_after=mail.claimed_until + timedelta(seconds=1))
     return "held"
+
+
+# --- The sweep: the fallback of the sends after the commit ---------------------------------
+#
+# A process that dies between the commit and its send leaves a mail ``sending`` under a claim
+# nobody will release. The sweep sends such mail once the claim has run out. Each process
+# keeps one sweep ahead of its mail: the first mail of a window of SWEEP_WINDOW seconds
+# enqueues ``sweep_mail`` deferred to just after the last claim a mail of that window can
+# hold (window end + CLAIM_TIMEOUT), in that mail's transaction; once that transaction has
+# committed, the process knows the sweep exists and the window's later mail queue no task
+# (no query). A window is only trusted after its commit (a rolled-back flow took its sweep
+# with it: the next mail enqueues another) and only while this process's clock is inside it.
+# Several processes, or a sweep meeting a mail a retry chain also owns, are harmless: every
+# sender must first claim the row (``deliver``).
+
+SWEEP_WINDOW = 60  # seconds of a process's mail one sweep covers
+
+_sweep_lock = threading.Lock()
+# (start, end, until): mail queued from start to end, claimed until ``until`` at the latest,
+# has a committed sweep; None: no window yet.
+_swept_window: tuple[datetime, datetime, datetime] | None = None
+
+
+class _Covered:
+    """The on-commit callback of a sweep's INSERT: from then on the process trusts its window.
+
+    While it waits in the connection's on-commit list, the sweep's INSERT is still part of the
+    open transaction (Django drops the callbacks of a savepoint that rolls back together with
+    its writes), so later mail of the same transaction trusts the window already.
+    """
+
+    def __init__(self, window: tuple[datetime, datetime, datetime]):
+        self.window = window
+
+    def __call__(self) -> None:
+        global _swept_window
+        with _sweep_lock:
+            _swept_window = self.window
+
+
+def _covers(window, now: datetime, claimed_until: datetime) -> bool:
+    return window is not None and window[0] <= now < window[1] and claimed_until <= window[2]
+
+
+def _ensure_sweep(now: datetime, claimed_until: datetime) -> None:
+    """Make sure a committed sweep will run after ``claimed_until`` (one INSERT per window)."""
+    with _sweep_lock:
+        window = _swept_window
+    if _covers(window, now, claimed_until):
+        return
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        _covers(getattr(callback, "window", None), now, claimed_until)
+        for _savepoints, callback, _robust in connection.run_on_commit
+    ):
+        return  # this transaction's own sweep
+    if not _backend().supports_defer:
+        return
+    end = now + timedelta(seconds=SWEEP_WINDOW)
+    until = claimed_until + timedelta(seconds=SWEEP_WINDOW)  # the window's last claim
+    sweep_mail.using(
+        backend=app_settings.TASK_BACKEND, run_after=until + timedelta(seconds=1)
+    ).enqueue(until.isoformat())
+    transaction.on_commit(_Covered((now, end, until)))
+
+
+def forget_sweep() -> None:
+    """This process trusts no earlier sweep (the tests' rolled-back databases lose them)."""
+    global _swept_window
+    with _sweep_lock:
+        _swept_window = None
+
+
+@task()
+def sweep_mail(until: str) -> dict:
+    """Send every mail whose sender's claim has run out; if one claimed until ``until`` or
+    earlier still looks held (this worker's clock behind the web process's), look again
+    once it ends."""
+    return sweep(until=datetime.fromisoformat(until))
+
+
+def sweep(*, until: datetime) -> dict:
+    now = timezone.now()
+    expired = OutboxMail.objects.filter(status=Status.SENDING, claimed_until__lt=now)
+    outcomes = [
+        deliver(pk, generation=generation)
+        for pk, generation in expired.values_list("pk", "generation").order_by("pk")
+    ]
+    held = OutboxMail.objects.filter(
+        status=Status.SENDING, claimed_until__gte=now, claimed_until__lte=until
+    ).order_by("-claimed_until")
+    last = held.values_list("claimed_until", flat=True).first()
+    if last is not None:
+        sweep_mail.using(
+            backend=app_settings.TASK_BACKEND, run_after=last + timedelta(seconds=1)
+        ).enqueue(until.isoformat())
+    return {"sent": outcomes.count("sent"), "failed": outcomes.count("failed")}
 
 
 def retry_mail(mail: OutboxMail) -> bool:

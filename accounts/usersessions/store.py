@@ -15,6 +15,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import login as django_login
 from django.contrib.sessions.backends.cache import SessionStore as CacheSessionStore
 from django.contrib.sessions.backends.db import SessionStore as DBSessionStore
 from django.core.cache import caches
@@ -95,15 +96,54 @@ def cycle_session_key(session) -> None:
     key as usual. Other engines (and a session not stored yet) use ``cycle_key``.
     """
     old_key = session.session_key
-    if type(session) is DBSessionStore and old_key:
+    if type(session) is DBSessionStore:
         data = session._session  # loaded before the key changes
         new_key = session._get_new_session_key()
-        if session.model.objects.filter(session_key=old_key).update(session_key=new_key):
+        if old_key and session.model.objects.filter(session_key=old_key).update(
+            session_key=new_key
+        ):
             session._session_key = new_key
             session._session_cache = data
             session.modified = True
             return
+        if not old_key:
+            # Nothing stored yet (an anonymous browser's first write): store the data under
+            # the new key with one INSERT, where ``create()`` wraps it in a savepoint (4
+            # queries). The key was just checked free; a clash (two processes drawing the
+            # same 165-bit key at once) fails the request, it never shares a session.
+            session._session_key = new_key
+            session._session_cache = data
+            session.create_model_instance(data).save(force_insert=True)
+            session.modified = True
+            return
     session.cycle_key()
+
+
+def login_with_new_key(request: HttpRequest, user, *, backend: str) -> None:
+    """``django.contrib.auth.login`` with the key changed by :func:`cycle_session_key`.
+
+    Where ``login`` would call ``cycle_key`` (no user in the session yet: a browser's first
+    login, or the second step of a two-step login whose session holds the half-done login),
+    the key is changed here first, at the same moment (the old key stops working before the
+    user is put in the session), for two queries instead of six (or four when the session
+    was not stored yet), and ``login``'s own ``cycle_key`` is skipped: this one call only. A
+    session that holds a user already is left to ``login`` (it flushes another user's
+    session); other engines too.
+    """
+    session = request.session
+    if SESSION_KEY in session or type(session) is not DBSessionStore:
+        django_login(request, user, backend=backend)
+        return
+    cycle_session_key(session)
+
+    def skip_once():  # login() calls it right after its check: the key is new already
+        del session.cycle_key  # the class's method again for any later call
+
+    session.cycle_key = skip_once
+    try:
+        django_login(request, user, backend=backend)
+    finally:
+        session.__dict__.pop("cycle_key", None)
 
 
 def forget_session(session_key: str | None) -> None:

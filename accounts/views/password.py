@@ -136,7 +136,11 @@ class ResetPasswordFromKeyView(FormView):
             ratelimit.consume_or_raise(request, "reset_password_from_key")
         except RateLimited:
             return too_many_requests(request)
-        self.reset_user = password_reset.get_reset_user(request, uidb36=uidb36)
+        # The form's POST reads the row locked: the reset needs no second read.
+        self.reset_locked = request.method == "POST" and password_reset.can_lock_reset_user()
+        self.reset_user = password_reset.get_reset_user(
+            request, uidb36=uidb36, lock=self.reset_locked
+        )
         if self.reset_user is None:
             return render(request, self.template_name, {"token_fail": True})
         return super().dispatch(request, *args, uidb36=uidb36, key=key, **kwargs)
@@ -150,7 +154,10 @@ class ResetPasswordFromKeyView(FormView):
     def form_valid(self, form):
         try:
             password_reset.reset_password_by_key(
-                self.request, user=self.reset_user, password=form.cleaned_data["password1"]
+                self.request,
+                user=self.reset_user,
+                password=form.cleaned_data["password1"],
+                locked=self.reset_locked,
             )
         except FlowError:  # the link was used meanwhile (another browser, same moment)
             return render(self.request, self.template_name, {"token_fail": True})

@@ -8,7 +8,7 @@ from activity import dbsetup
 
 
 def create(apps, schema_editor):
-    dbsetup.create_counter_triggers(schema_editor.connection)
+    dbsetup.create_counter_triggers(schema_editor.connection, profiles=False)
 
 
 def drop(apps, schema_editor):

@@ -100,6 +100,33 @@ def test_session_key_rotates_on_login(client, user):
     assert client.session.session_key != before
 
 
+def test_a_planted_session_key_is_dead_after_login_and_its_data_moved(client, user):
+    """Session fixation: the key is renamed at the login (no copy left under the old key)."""
+    from django.contrib.sessions.models import Session
+
+    client.get("/accounts/login/")
+    planted = client.session
+    planted["carried"] = "yes"
+    planted.save()
+    client.cookies["sessionid"] = planted.session_key
+    client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD})
+    new_key = client.cookies["sessionid"].value
+    assert new_key != planted.session_key
+    assert not Session.objects.filter(session_key=planted.session_key).exists()
+    assert client.session["carried"] == "yes" and client.session["_auth_user_id"] == str(user.pk)
+    assert UserSession.objects.filter(user=user, session_key=new_key).exists()
+    assert client.get("/accounts/email/").status_code == 200
+
+
+def test_a_first_login_stores_a_new_session(client, user):
+    """A browser with no stored session: its first write is the login's (one INSERT)."""
+    assert "sessionid" not in client.cookies
+    client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD})
+    key = client.cookies["sessionid"].value
+    assert UserSession.objects.filter(user=user, session_key=key).exists()
+    assert client.get("/accounts/email/").status_code == 200
+
+
 def test_remember_unchecked_ends_with_browser(client, user):
     client.post("/accounts/login/", {"login": "alice", "password": DEFAULT_PASSWORD})
     assert client.session.get_expire_at_browser_close() is True

@@ -138,6 +138,11 @@ def test_signup_login_is_quiet_even_when_the_user_has_history(
         return request
 
     assert notify_if_new_device(completed_login("203.0.113.5", signup=True), user=carol) is False
+    # Again, the device known now: still one row for it (the upsert, not a duplicate INSERT).
+    signup_device = KnownDevice.objects.filter(user=carol).latest("pk")
+    assert notify_if_new_device(completed_login("203.0.113.5", signup=True), user=carol) is False
+    assert KnownDevice.objects.filter(user=carol).count() == 2
+    assert KnownDevice.objects.filter(user=carol).latest("pk") == signup_device
     noticed.assert_not_called()
     assert notices(mailoutbox) == []
     with django_capture_on_commit_callbacks(execute=True):  # the mail goes out on commit

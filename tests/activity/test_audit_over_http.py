@@ -12,10 +12,11 @@ from unittest import mock
 import pytest
 import time_machine
 from django.contrib.auth.hashers import check_password
+from django.db import connection
 from django.test import Client
 
 from accounts.models import User
-from activity import services
+from activity import dbsetup, services
 from activity.models import LoginLog, SecurityLog, UserProfile
 from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -87,6 +88,36 @@ def test_login_writes_one_login_row(client, user, audit):
     assert row.created_at.tzinfo == UTC
     assert audit.events() == [("LoginLog", "login")]
     assert UserProfile.objects.get(user=user).login_count == 1
+
+
+def test_login_of_a_user_without_a_profile_creates_it_with_the_count(client, user, audit):
+    """The login row's trigger (or the service elsewhere) upserts the profile."""
+    UserProfile.objects.filter(user=user).delete()
+    _login(client, REMOTE_ADDR="198.51.100.31")
+    _login(Client(), REMOTE_ADDR="198.51.100.32")
+    profile = UserProfile.objects.get(user=user)
+    latest = LoginLog.objects.filter(user=user, event="login").latest("created_at")
+    assert (profile.login_count, profile.last_login_ip) == (2, "198.51.100.32")
+    assert profile.last_login_at == latest.created_at
+    assert (profile.signup_ip, profile.referral, profile.trial_ends_at) == (None, "", None)
+
+
+def test_an_imported_older_login_row_counts_but_keeps_the_last_login(client, user, audit):
+    _login(client, REMOTE_ADDR="198.51.100.33")
+    last = UserProfile.objects.get(user=user).last_login_at
+    LoginLog.objects.bulk_create(
+        [
+            LoginLog(
+                user=user, event="login", ip_address="192.0.2.1", created_at=last.replace(year=2020)
+            )
+        ]
+    )
+    profile = UserProfile.objects.get(user=user)
+    assert (profile.login_count, profile.last_login_ip, profile.last_login_at) == (
+        2 if dbsetup.counted_by_trigger(connection) else 1,  # Python counts only live logins
+        "198.51.100.33",
+        last,
+    )
 
 
 def test_force_login_writes_no_login_row(client, user, audit):

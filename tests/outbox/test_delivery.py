@@ -9,6 +9,7 @@ the real ``db_worker`` command over the database task queue. These tests commit 
 import json
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -162,7 +163,7 @@ def test_retries_back_off_then_give_up_for_staff_to_see(client, user, smtp, sett
 
 def test_a_flow_that_rolls_back_sends_nothing(user, mailoutbox, signal_catcher):
     """A receiver fails after the confirmation mail was queued: the flow is a 500, and the
-    mail, its task and the address are gone with the transaction."""
+    mail, its sweep and the address are gone with the transaction."""
     client = login_client(Client(raise_request_exception=False), user)
     vetoed = signal_catcher(signals.email_added)
     vetoed.side_effect = RuntimeError("a receiver failed")
@@ -202,7 +203,47 @@ def test_mail_sent_after_the_commit_is_recorded_without_its_body(client, user, m
     )
     key = CONFIRM_LINK.search(sent.body).group(1).rstrip("/").rsplit("/", 1)[-1]
     assert key in sent.body and key not in stored_text()
-    # Its fallback task, once due, finds it sent and sends nothing again.
+    # Its sweep, once due, finds it sent and sends nothing again.
     with at(24 * 3600, timezone.now()):
         run_worker()
     assert len(mailoutbox) == 2
+
+
+def test_mail_whose_sender_died_after_the_commit_is_sent_by_the_sweep(client, user, smtp):
+    """The process "dies" between the commit and the sends (they never happen): both mails
+    of the flow stay claimed; the one sweep committed with them sends them, once, after the
+    claims ran out. (test_process_death.py does it with a real process on PostgreSQL.)"""
+    login_client(client, user)
+    with mock.patch("accounts.outbox.delivery._send"):
+        assert act(client, "action_add", "new@example.org").status_code == 302
+    queued = queued_mail()
+    assert {(m.status, m.attempts) for m in queued} == {(OutboxMail.Status.SENDING, 0)}
+    (sweep,) = DBTaskResult.objects.filter(task_path__endswith="sweep_mail")
+    assert sweep.run_after > max(m.claimed_until for m in queued)
+    smtp.start()
+
+    run_worker()  # the claims still hold: nobody sends yet
+    assert smtp.received == []
+    with at(1, sweep.run_after):
+        run_worker()
+    assert smtp.recipients() == ["alice@example.com", "new@example.org"]
+    for row in queued_mail():
+        assert (row.status, row.attempts, row.content) == (OutboxMail.Status.SENT, 1, None)
+    with at(24 * 3600, sweep.run_after):
+        run_worker()
+    assert len(smtp.received) == 2
+    assert not DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).exists()
+
+
+def test_a_sweep_that_meets_a_mail_server_still_down_hands_it_to_the_retries(client, user, smtp):
+    login_client(client, user)
+    with mock.patch("accounts.outbox.delivery._send"):
+        act(client, "action_add", "new@example.org")
+    (sweep,) = DBTaskResult.objects.filter(task_path__endswith="sweep_mail")
+    with at(1, sweep.run_after):
+        run_worker()  # server down: back to the queue with a retry
+    assert {(m.status, m.attempts) for m in queued_mail()} == {(OutboxMail.Status.QUEUED, 1)}
+    smtp.start()
+    with at(62, sweep.run_after):
+        run_worker()
+    assert smtp.recipients() == ["alice@example.com", "new@example.org"]

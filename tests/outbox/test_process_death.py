@@ -1,8 +1,9 @@
 """A process that dies between the commit and the send loses no mail.
 
 A real second process records a mail in a transaction and is killed (``os._exit``) by the
-first on-commit callback, before the one that sends. The mail's fallback task, committed with
-it, lets the worker send it once the dead process's claim has run out. The child process
+first on-commit callback, before the one that sends. The outbox's sweep, committed with the
+mail (the first of that process's minute), lets the worker send it once the dead process's
+claim has run out. The child process
 needs a database both processes see: PostgreSQL.
 """
 
@@ -15,6 +16,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.db import connection
+from django_tasks_db.models import DBTaskResult
 
 from accounts.outbox.models import OutboxMail
 from tests.helpers.outbox import run_worker
@@ -64,7 +66,9 @@ def test_mail_of_a_process_that_died_after_the_commit_is_sent_by_the_worker(mail
     run_worker()  # the dead process's claim still holds: nobody sends it yet
     assert mailoutbox == []
 
-    with time_machine.travel(mail.claimed_until + timedelta(seconds=2), tick=False):
+    (sweep,) = DBTaskResult.objects.filter(task_path__endswith="sweep_mail")
+    assert sweep.run_after > mail.claimed_until
+    with time_machine.travel(sweep.run_after + timedelta(seconds=1), tick=False):
         run_worker()
     (sent,) = mailoutbox
     assert sent.to == ["nobody@example.com"]
