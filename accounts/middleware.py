@@ -1,8 +1,11 @@
-"""Security headers on every response."""
+"""Security headers on every response; each request's language and time zone."""
 
 from django.conf import settings
+from django.utils import timezone, translation
 
 from accounts import app_settings
+from accounts.flows.preferences import remember_detected_timezone
+from accounts.i18n import supported_language, valid_timezone
 
 # Pages that show or change account data must never be stored by a browser or proxy.
 NO_STORE_PREFIXES = ("/accounts/", "/admin/")
@@ -74,11 +77,6 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils import timezone, translation
-
-        from accounts.flows.preferences import remember_detected_timezone
-        from accounts.i18n import supported_language, valid_timezone
-
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         if signed_in:
